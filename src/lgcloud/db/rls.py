@@ -1,0 +1,67 @@
+"""Migration helpers for PostgreSQL row-level security and grants (no-ops on SQLite).
+
+Use them from Alembic revisions::
+
+    from lgcloud.db.rls import enable_tenant_rls, grant_append_only
+    enable_tenant_rls("residents_person_history")
+    grant_append_only("residents_person_history")
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from lgcloud.config import get_settings
+
+TENANT_PREDICATE = "lg_code = current_setting('lgcloud.lg_code', true)"
+
+
+def _is_postgresql() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+def app_role() -> str:
+    return get_settings().app_role
+
+
+def enable_tenant_rls(table: str) -> None:
+    """RLS enabled *and forced*, one policy keyed on the transaction's tenant."""
+    if not _is_postgresql():
+        return
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+    )
+
+
+def grant_read_write(table: str) -> None:
+    if _is_postgresql():
+        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {app_role()}")
+
+
+def grant_append_only(table: str) -> None:
+    """History and audit tables: the application may add rows, never change or remove them."""
+    if _is_postgresql():
+        op.execute(f"GRANT SELECT, INSERT ON {table} TO {app_role()}")
+
+
+def grant_read_only(table: str) -> None:
+    if _is_postgresql():
+        op.execute(f"GRANT SELECT ON {table} TO {app_role()}")
+
+
+def grant_sequences() -> None:
+    if _is_postgresql():
+        op.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role()}")
+
+
+def create_app_role() -> None:
+    if not _is_postgresql():
+        return
+    role = app_role()
+    op.execute(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+        f"THEN CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$"
+    )
+    op.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
