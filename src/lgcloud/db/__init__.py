@@ -6,6 +6,15 @@ also sets ``lgcloud.lg_code`` so that row-level security enforces the same filte
 """
 
 from lgcloud.db.base import Base, TenantMixin, utcnow
-from lgcloud.db.session import Database, get_database, reset_database
+from lgcloud.db.session import Database, get_database, reset_database, tenant_of, use_tenant
 
-__all__ = ["Base", "Database", "TenantMixin", "get_database", "reset_database", "utcnow"]
+__all__ = [
+    "Base",
+    "Database",
+    "TenantMixin",
+    "get_database",
+    "reset_database",
+    "tenant_of",
+    "use_tenant",
+    "utcnow",
+]

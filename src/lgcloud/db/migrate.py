@@ -13,6 +13,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def alembic_config(owner_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     config.attributes["owner_url"] = owner_url
     return config

@@ -78,3 +78,18 @@ def reset_database() -> None:
     if get_database.cache_info().currsize:
         get_database().dispose()
     get_database.cache_clear()
+
+
+def use_tenant(session: Session, lg_code: str) -> None:
+    """Switch the open transaction to another tenant context (administrative flows only).
+
+    Login looks a user up before it knows their municipality, and operator actions write to the
+    platform chain and then a municipality's; each switch is explicit so it can be reviewed.
+    """
+    session.info["lg_code"] = lg_code
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT set_config('lgcloud.lg_code', :code, true)"), {"code": lg_code})
+
+
+def tenant_of(session: Session) -> str:
+    return str(session.info.get("lg_code", NO_TENANT))

@@ -1,0 +1,54 @@
+"""The FastAPI application: JSON API under /api/v1, Japanese HTML UI, one set of services.
+
+Every module in ``lgcloud.web.api`` and ``lgcloud.web.ui`` that defines ``router`` is included,
+so a capability adds routes by adding a module; the tenant attack matrix then finds them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import lgcloud
+from lgcloud.config import Settings, get_settings
+from lgcloud.db import Database
+from lgcloud.logging import configure_logging
+from lgcloud.web import api, ui
+from lgcloud.web.problems import install_problem_handlers
+
+STATIC_DIR = Path(__file__).parent / "ui" / "static"
+
+
+def _routers(package: object) -> list[APIRouter]:
+    found = []
+    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):  # type: ignore[attr-defined]
+        loaded = importlib.import_module(f"{package.__name__}.{module.name}")  # type: ignore[attr-defined]
+        if isinstance(getattr(loaded, "router", None), APIRouter):
+            found.append(loaded.router)
+    return found
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    app = FastAPI(
+        title="lgcloud API",
+        version=lgcloud.__version__,
+        description="自治体クラウド lgcloud の API。エラーは RFC 7807 (application/problem+json) で返します。",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database or Database.from_settings(settings)
+    install_problem_handlers(app)
+    for router in _routers(api):
+        app.include_router(router, prefix="/api/v1")
+    for router in _routers(ui):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    return app

@@ -1,0 +1,245 @@
+"""Login, logout, the municipality home, user administration, the audit-log view, the operator console."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lgcloud.errors import LgcloudError
+from lgcloud.tenancy import audit, services
+from lgcloud.tenancy.models import PLATFORM_CHAIN
+from lgcloud.tenancy.permissions import Permission, Role
+from lgcloud.tenancy.principal import Principal
+from lgcloud.web.deps import (
+    SESSION_COOKIE,
+    TenantContext,
+    check_csrf,
+    client_ip,
+    current_principal,
+    get_db,
+    require_permission,
+    tenant_access,
+    tenant_member,
+)
+from lgcloud.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+ROLE_LABELS = {
+    Role.OPERATOR: "運用者",
+    Role.ADMIN: "管理者",
+    Role.CLERK: "窓口職員",
+    Role.SUPERVISOR: "支援措置責任者",
+    Role.AUDITOR: "監査担当",
+}
+
+
+def home_url(principal: Principal) -> str:
+    return "/operator/" if principal.is_operator else f"/m/{principal.lg_code}/"
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: an open redirect after login would help phishing."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+        return target
+    return None
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request) -> Response:
+    principal = current_principal(request)
+    return RedirectResponse(home_url(principal) if principal else "/login", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", {"next": _safe_next(next) or "", "error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    settings = request.app.state.settings
+    db = get_db(request)
+    with db.session(PLATFORM_CHAIN) as session:
+        result = services.authenticate(
+            session,
+            username=username,
+            password=password,
+            max_failures=settings.login_max_failures,
+            lockout=timedelta(seconds=settings.login_lockout_seconds),
+            source_ip=client_ip(request),
+        )
+        token = None
+        if not isinstance(result, LgcloudError):
+            token, _ = services.open_session(session, result)
+            principal = services.principal_of(result)
+    if token is None:
+        return render(
+            request,
+            "login.html",
+            {"next": next, "error": result.message, "username": username},
+            status_code=401,
+        )
+    response = RedirectResponse(_safe_next(next) or home_url(principal), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+        max_age=int(services.SESSION_LIFETIME.total_seconds()),
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    if current_principal(request) is not None:
+        check_csrf(request, csrf_token)
+        with get_db(request).session() as session:
+            services.close_session(session, request.cookies[SESSION_COOKIE])
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/m/{lg_code}/", response_class=HTMLResponse)
+def municipality_home(request: Request, ctx: Annotated[TenantContext, Depends(tenant_member)]) -> Response:
+    with ctx.db.session() as session:
+        municipality = services.get_municipality(session, ctx.lg_code)
+        membership = services.current_membership(session, ctx.lg_code)
+        group = session.get(services.CloudGroup, membership.group_id) if membership else None
+    return render(
+        request,
+        "home.html",
+        {
+            "municipality": municipality,
+            "group": group,
+            "role_label": ROLE_LABELS.get(ctx.principal.role, ""),
+            "Permission": Permission,
+        },
+    )
+
+
+@router.get("/m/{lg_code}/users", response_class=HTMLResponse)
+def users_page(
+    request: Request,
+    ctx: Annotated[TenantContext, Depends(tenant_access(Permission.USERS_MANAGE))],
+    error: str | None = None,
+) -> Response:
+    with ctx.db.session() as session:
+        users = services.list_users(session, ctx.lg_code)
+    roles = [r for r in Role if r is not Role.OPERATOR]
+    return render(
+        request,
+        "users.html",
+        {"users": users, "roles": roles, "role_labels": ROLE_LABELS, "error": error, "lg_code": ctx.lg_code},
+    )
+
+
+@router.post("/m/{lg_code}/users", response_class=HTMLResponse)
+def users_add(
+    request: Request,
+    ctx: Annotated[TenantContext, Depends(tenant_access(Permission.USERS_MANAGE))],
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    display_name: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    if role == Role.OPERATOR:
+        return users_page(request, ctx, error="運用者はこの画面では作成できません")
+    try:
+        with ctx.session() as session:
+            services.add_user(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                lg_code=ctx.lg_code,
+                actor=ctx.principal.name,
+            )
+    except LgcloudError as exc:
+        return users_page(request, ctx, error=exc.message)
+    return RedirectResponse(f"/m/{ctx.lg_code}/users", status_code=303)
+
+
+@router.get("/m/{lg_code}/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    ctx: Annotated[TenantContext, Depends(tenant_access(Permission.AUDIT_READ))],
+    verify: bool = False,
+    before: int | None = None,
+) -> Response:
+    with ctx.session() as session:
+        entries = audit.list_entries(session, ctx.lg_code, limit=100, before_seq=before)
+        report = audit.verify_chain(session, ctx.lg_code) if verify else None
+        ctx.audit(session, "audit.read", detail={"verify": verify})
+    return render(request, "audit.html", {"entries": entries, "report": report, "lg_code": ctx.lg_code})
+
+
+@router.get("/operator/", response_class=HTMLResponse)
+def operator_console(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_permission(Permission.GROUP_OPERATE))],
+    error: str | None = None,
+) -> Response:
+    with get_db(request).session() as session:
+        groups = services.list_groups(session)
+        members = services.list_municipalities(session, principal.group_id)
+    return render(
+        request,
+        "operator.html",
+        {"groups": groups, "members": members, "error": error, "statuses": services.MUNICIPALITY_STATUSES},
+    )
+
+
+@router.post("/operator/municipalities", response_class=HTMLResponse)
+def operator_add_municipality(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_permission(Permission.GROUP_OPERATE))],
+    lg_code: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        with get_db(request).session(PLATFORM_CHAIN) as session:
+            group = session.get(services.CloudGroup, principal.group_id)
+            services.add_municipality(
+                session, group_code=group.code, lg_code=lg_code.strip(), actor=principal.name
+            )
+    except LgcloudError as exc:
+        return operator_console(request, principal, error=exc.message)
+    return RedirectResponse("/operator/", status_code=303)
+
+
+@router.post("/operator/municipalities/{code}/status", response_class=HTMLResponse)
+def operator_set_status(
+    request: Request,
+    code: str,
+    principal: Annotated[Principal, Depends(require_permission(Permission.GROUP_OPERATE))],
+    status: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    with get_db(request).session(PLATFORM_CHAIN) as session:
+        _group_member_or_404(session, principal, code)
+        services.set_municipality_status(session, lg_code=code, status=status, actor=principal.name)
+    return RedirectResponse("/operator/", status_code=303)
+
+
+def _group_member_or_404(session: object, principal: Principal, lg_code: str) -> None:
+    members = {m.lg_code for m, _ in services.list_municipalities(session, principal.group_id)}  # type: ignore[arg-type]
+    if lg_code not in members:
+        raise LgcloudError("このグループの市区町村ではありません", code="not-in-group", status=404)
