@@ -200,6 +200,4 @@ def catalogue_table() -> Table:
         (d.id, d.ref_date.isoformat(), d.kind, d.title, "○" if d.verified else "未確認", d.source_text)
         for d in sorted(datasets(), key=lambda x: (x.ref_date, x.id))
     ]
-    return make_table(
-        "aggregates", "公表集計値の一覧", ("ID", "基準日", "種類", "表題", "確認", "出典"), rows
-    )
+    return make_table("aggregates", "公表集計値の一覧", ("ID", "基準日", "種類", "表題", "確認", "出典"), rows)

@@ -148,9 +148,7 @@ def _bar_chart(
     return Chart(key or table.key, title or table.title, tuple(series), figure)
 
 
-def _line_chart(
-    table: Table, x: str, series: Sequence[str], *, title: str | None = None, ylabel: str = ""
-) -> Chart:
+def _line_chart(table: Table, x: str, series: Sequence[str], *, title: str | None = None, ylabel: str = "") -> Chart:
     figure = _figure(title or table.title)
     axes = figure.subplots()
     labels = [str(v) for v in table.column(x)]
@@ -165,6 +163,7 @@ def _line_chart(
         )
         line.set_gid(f"series{i}-0")
     axes.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    axes.set_ylim(bottom=0)
     axes.set_ylabel(ylabel)
     axes.legend()
     axes.grid(alpha=0.3)

@@ -134,9 +134,7 @@ def read_table(content: bytes, file_name: str) -> list[list[str]]:
         return _read_xlsx(content)
     if suffix in (".csv", ".txt", ""):
         return [[c.strip() for c in row] for row in csv.reader(io.StringIO(_decode(content)))]
-    raise ImportRejected(
-        [Issue(1, "", file_name, "CSV (.csv) か Excel (.xlsx) のファイルを指定してください")]
-    )
+    raise ImportRejected([Issue(1, "", file_name, "CSV (.csv) か Excel (.xlsx) のファイルを指定してください")])
 
 
 def _read_xlsx(content: bytes) -> list[list[str]]:
@@ -145,9 +143,7 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a broken file
-        raise ImportRejected(
-            [Issue(1, "", "", f"Excel ファイルとして読めません（{type(exc).__name__}）")]
-        ) from None
+        raise ImportRejected([Issue(1, "", "", f"Excel ファイルとして読めません（{type(exc).__name__}）")]) from None
     sheet = workbook.worksheets[0]
     return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
 
@@ -259,9 +255,7 @@ def _name_warnings(rows: list[RawRow]) -> list[Issue]:
             and municipality
             and name.replace(" ", "") not in (municipality.name, municipality.prefecture + municipality.name)
         ):
-            warnings.append(
-                Issue(row.number, "name", name, f"団体名がコードの団体（{municipality.name}）と異なります")
-            )
+            warnings.append(Issue(row.number, "name", name, f"団体名がコードの団体（{municipality.name}）と異なります"))
     return warnings
 
 
@@ -290,9 +284,7 @@ def _ref_date(rows: list[RawRow], given: date | None, issues: list[Issue]) -> da
     if not found:
         if any(row.cells.get("ref_date") for row in rows):
             return None
-        issues.append(
-            Issue(1, "ref_date", "", "基準日がありません（列「基準日」か --date で指定してください）")
-        )
+        issues.append(Issue(1, "ref_date", "", "基準日がありません（列「基準日」か --date で指定してください）"))
         return None
     return next(iter(found))
 
@@ -311,11 +303,7 @@ def _status_record(row: RawRow, issues: list[Issue]) -> StatusRecord | None:
             )
         )
         return None
-    if (
-        status is None
-        or (row.cells.get("plan") and plan is None)
-        or (row.cells.get("target_fy") and target is None)
-    ):
+    if status is None or (row.cells.get("plan") and plan is None) or (row.cells.get("target_fy") and target is None):
         return None
     group = unicodedata.normalize("NFKC", row.cells.get("group", "")).strip() or None
     return StatusRecord(_normalised_code(row.cells["lg_code"]), status, plan, target, group)
@@ -347,9 +335,7 @@ def parse_cost_file(content: bytes, file_name: str) -> CostImport:
     rows, issues = map_rows(read_table(content, file_name), COST_COLUMNS, COST_REQUIRED)
     if issues:
         raise ImportRejected(issues, file_name)
-    _check_codes(
-        rows, issues, key=lambda r: (_normalised_code(r.cells["lg_code"]), r.cells.get("fiscal_year"))
-    )
+    _check_codes(rows, issues, key=lambda r: (_normalised_code(r.cells["lg_code"]), r.cells.get("fiscal_year")))
     costs: dict[tuple[str, int], int] = {}
     for row in rows:
         year = _check_field(issues, row, "fiscal_year", parse_fiscal_year)

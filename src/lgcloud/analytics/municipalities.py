@@ -117,14 +117,10 @@ def _read_package_csv(package: str, name: str) -> list[dict[str, str]]:
 def national_list() -> tuple[Municipality, ...]:
     """All 1,741 市区町村 (wards of designated cities excluded), in code order."""
     rows = _read_package_csv("lgcloud.data.localgovjp", "localgovjp-utf8.csv")
-    found = [
-        Municipality(r["lgcode"], r["pref"], r["city"], r["citykana"]) for r in rows if " " not in r["city"]
-    ]
+    found = [Municipality(r["lgcode"], r["pref"], r["city"], r["citykana"]) for r in rows if " " not in r["city"]]
     found.sort(key=lambda m: m.lg_code)
     if len(found) != EXPECTED_MUNICIPALITIES:
-        raise RuntimeError(
-            f"vendored list has {len(found)} municipalities, expected {EXPECTED_MUNICIPALITIES}"
-        )
+        raise RuntimeError(f"vendored list has {len(found)} municipalities, expected {EXPECTED_MUNICIPALITIES}")
     return tuple(found)
 
 
@@ -153,9 +149,7 @@ def census_2020_japanese() -> Population:
     )
 
 
-def population_from_rows(
-    rows: Iterable[tuple[str, int]], *, label: str, as_of: date, note: str = ""
-) -> Population:
+def population_from_rows(rows: Iterable[tuple[str, int]], *, label: str, as_of: date, note: str = "") -> Population:
     """An official total-population table a user supplies (e.g. 住民基本台帳人口)."""
     values: dict[str, int] = {}
     for code, count in rows:
@@ -169,6 +163,4 @@ def population_from_rows(
 
 def bands_of(population: Population, scheme: BandScheme) -> dict[str, str]:
     """lg_code → band label for every listed municipality with a population."""
-    return {
-        m.lg_code: scheme.band_of(p) for m in national_list() if (p := population.of(m.lg_code)) is not None
-    }
+    return {m.lg_code: scheme.band_of(p) for m in national_list() if (p := population.of(m.lg_code)) is not None}

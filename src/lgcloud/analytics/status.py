@@ -72,9 +72,7 @@ def status_counts(snapshot: Snapshot) -> dict[str, int]:
 def plan_counts(snapshot: Snapshot) -> dict[str, int]:
     """Plans of those not in a 自治体クラウド (Table 2's population); no plan → 未回答."""
     plans = Counter(
-        (r.plan.value if r.plan else NO_ANSWER)
-        for r in snapshot.records.values()
-        if r.status is not Status.SHARED
+        (r.plan.value if r.plan else NO_ANSWER) for r in snapshot.records.values() if r.status is not Status.SHARED
     )
     result = {p.value: plans.get(p.value, 0) for p in Plan}
     if plans.get(NO_ANSWER):
@@ -127,9 +125,7 @@ def target_year_table(snapshot: Snapshot) -> Table:
     )
 
 
-def _grouped_rows(
-    snapshot: Snapshot, key_of: Mapping[str, str], keys: Iterable[str]
-) -> list[tuple[object, ...]]:
+def _grouped_rows(snapshot: Snapshot, key_of: Mapping[str, str], keys: Iterable[str]) -> list[tuple[object, ...]]:
     table: dict[str, Counter[str]] = {k: Counter() for k in keys}
     for m in national_list():
         key = key_of.get(m.lg_code, "人口不明")
@@ -157,14 +153,10 @@ def status_by_prefecture(snapshot: Snapshot) -> Table:
     )
 
 
-def status_by_band(
-    snapshot: Snapshot, population: Population | None = None, scheme: BandScheme | None = None
-) -> Table:
+def status_by_band(snapshot: Snapshot, population: Population | None = None, scheme: BandScheme | None = None) -> Table:
     population = population or census_2020_japanese()
     scheme = scheme or band_scheme()
-    key_of = {
-        m.lg_code: scheme.band_of(p) for m in national_list() if (p := population.of(m.lg_code)) is not None
-    }
+    key_of = {m.lg_code: scheme.band_of(p) for m in national_list() if (p := population.of(m.lg_code)) is not None}
     note = f"人口: {population.label}。区分: {scheme.note}"
     return _status_by(
         snapshot,
@@ -254,9 +246,7 @@ def consistency_checks(
     universe: int = EXPECTED_MUNICIPALITIES,
 ) -> list[Check]:
     values = [status.get(s.value) for s in Status]
-    t1_total = (
-        sum(v for v in values if v is not None) + (status.get(NO_ANSWER) or 0) if None not in values else None
-    )
+    t1_total = sum(v for v in values if v is not None) + (status.get(NO_ANSWER) or 0) if None not in values else None
     shared = status.get(Status.SHARED.value)
     non_shared = t1_total - shared if t1_total is not None and shared is not None else None
     t2_total = sum(v or 0 for v in plans.values()) if plans else None

@@ -49,9 +49,7 @@ class Table:
         return items
 
 
-def make_table(
-    key: str, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], **meta: Any
-) -> Table:
+def make_table(key: str, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], **meta: Any) -> Table:
     return Table(key, title, tuple(columns), tuple(tuple(r) for r in rows), **meta)
 
 
