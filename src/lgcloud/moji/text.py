@@ -1,0 +1,168 @@
+"""Segment text into characters and classify each one (JIS X 0208 / 0213 / MJ-only / PUA / unknown).
+
+A *character* here is a base code point plus any variation selectors that follow it (IVS U+E0100–E01EF,
+SVS U+FE00–FE0F). Offsets are code-point offsets into the Python ``str``. Nothing is normalised:
+神 U+FA19 stays U+FA19 and resolves to its own MJ glyph (MJ030211), not to 神 U+795E.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from typing import NamedTuple
+
+from lgcloud.moji.index import MojiIndex, get_index
+from lgcloud.moji.jis import jis0208_chars, x0213_chars
+
+VS_CLASS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
+_GRAPHEME = re.compile(f"(?s).[{VS_CLASS}]*")
+_VS = re.compile(f"[{VS_CLASS}]")
+
+
+class CharClass(StrEnum):
+    ASCII = "ascii"  # U+0000–007F (JIS X 0201 roman, controls)
+    JISX0201_KANA = "jisx0201"  # half-width katakana
+    JISX0208 = "jisx0208"  # in JIS X 0208 (JIS or Microsoft mapping)
+    JISX0213 = "jisx0213"  # in JIS X 0213:2004 but not JIS X 0208
+    MJ = "mj"  # only in MJ: no JIS X 0213 code point, or a glyph reached only through an IVS
+    PUA = "pua"  # private use area: vendor 外字 that need a mapping
+    UNKNOWN = "unknown"  # neither MJ nor JIS (incl. variation sequences MJ does not define)
+
+
+#: Classes a JIS X 0208 (Shift_JIS) system can hold without loss.
+BASIC_CLASSES = frozenset({CharClass.ASCII, CharClass.JISX0201_KANA, CharClass.JISX0208})
+
+
+class CharInfo(NamedTuple):
+    offset: int  # code-point offset in the text
+    text: str  # base + variation selector(s)
+    char_class: CharClass
+    mj: str | None  # MJ文字図形名 of exactly this glyph, if MJ has it
+
+
+def is_pua(char: str) -> bool:
+    cp = ord(char)
+    return 0xE000 <= cp <= 0xF8FF or cp >= 0xF0000
+
+
+def is_variation_selector(char: str) -> bool:
+    cp = ord(char)
+    return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
+
+
+def graphemes(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, character) pairs: base + following variation selectors is one character."""
+    for match in _GRAPHEME.finditer(text):
+        yield match.start(), match.group()
+
+
+def strip_variation_selectors(text: str) -> str:
+    return _VS.sub("", text)
+
+
+def _plain_class(char: str, index: MojiIndex) -> CharClass:
+    cp = ord(char[0])
+    if cp < 0x80:
+        return CharClass.ASCII
+    if 0xFF61 <= cp <= 0xFF9F:
+        return CharClass.JISX0201_KANA
+    if char in jis0208_chars():
+        return CharClass.JISX0208
+    if char in x0213_chars():
+        return CharClass.JISX0213
+    if is_pua(char[0]):
+        return CharClass.PUA
+    return CharClass.MJ if char in index.by_char else CharClass.UNKNOWN
+
+
+def classify_char(char: str, index: MojiIndex | None = None) -> CharInfo:
+    """Classify one character (base + optional VS) at offset 0."""
+    return _classify_cached(char, index or get_index())
+
+
+@lru_cache(maxsize=65536)
+def _classify_cached(char: str, index: MojiIndex) -> CharInfo:
+    rec = index.by_text(char)
+    mj = rec.mj if rec else None
+    if len(char) == 1 or not _VS.match(char, 1):
+        return CharInfo(0, char, _plain_class(char, index), mj)
+    if rec is None or is_pua(char[0]):
+        return CharInfo(0, char, CharClass.PUA if is_pua(char[0]) else CharClass.UNKNOWN, None)
+    if rec.implemented_ucs:  # the selector names the default glyph of a code point: same class as it
+        return CharInfo(0, char, _plain_class(rec.implemented_ucs, index), mj)
+    return CharInfo(0, char, CharClass.MJ, mj)
+
+
+def classify(text: str, index: MojiIndex | None = None) -> list[CharInfo]:
+    """Every character of ``text`` with its class and MJ code."""
+    idx = index or get_index()
+    return [classify_char(g, idx)._replace(offset=off) for off, g in graphemes(text)]
+
+
+@dataclass
+class Occurrence:
+    """One distinct non-basic character in a text: how often, and where it first appears."""
+
+    text: str
+    char_class: CharClass
+    mj: str | None
+    count: int = 0
+    positions: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Inventory:
+    """Counts per class for a whole text, and every character outside JIS X 0208 with positions."""
+
+    counts: dict[CharClass, int]
+    chars: dict[str, Occurrence]
+    length: int  # number of characters (graphemes)
+
+    def exceptions(self, *classes: CharClass) -> list[Occurrence]:
+        wanted = set(classes) or set(CharClass) - BASIC_CLASSES
+        return [occ for occ in self.chars.values() if occ.char_class in wanted]
+
+
+@lru_cache(maxsize=1)
+def _non_basic_pattern() -> re.Pattern[str]:
+    wide = "".join(sorted(c for c in jis0208_chars() if ord(c) > 0x7F))
+    return re.compile(f"[^\\x00-\\x7f{re.escape(wide)}][{VS_CLASS}]*")
+
+
+def inventory(text: str, *, max_positions: int = 5, index: MojiIndex | None = None) -> Inventory:
+    """Classify a large text fast: one C-level regex scan finds the characters outside ASCII/JIS X 0208.
+
+    Characters in ASCII and JIS X 0208 are counted, not listed; every other character is listed with
+    its count and its first ``max_positions`` offsets.
+    """
+    idx = index or get_index()
+    chars: dict[str, Occurrence] = {}
+    counts = dict.fromkeys(CharClass, 0)
+    ascii_count = len(text.encode("ascii", "ignore"))
+    matched = absorbed_ascii = absorbed_wide = 0
+    for match in _non_basic_pattern().finditer(text):
+        start, grapheme = match.start(), match.group()
+        matched += len(grapheme)
+        if start > 0 and _VS.match(grapheme):  # selector(s) after an ASCII/0208 base: one character
+            start -= 1
+            base = text[start]
+            grapheme = base + grapheme
+            if ord(base) < 0x80:
+                absorbed_ascii += 1
+            else:
+                absorbed_wide += 1
+        occ = chars.get(grapheme)
+        if occ is None:
+            info = classify_char(grapheme, idx)
+            occ = chars[grapheme] = Occurrence(grapheme, info.char_class, info.mj)
+        occ.count += 1
+        if len(occ.positions) < max_positions:
+            occ.positions.append(start)
+    for occ in chars.values():
+        counts[occ.char_class] += occ.count
+    counts[CharClass.ASCII] += ascii_count - absorbed_ascii
+    counts[CharClass.JISX0208] += len(text) - matched - ascii_count - absorbed_wide
+    return Inventory(counts, chars, sum(counts.values()))
