@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 import lgcloud
@@ -52,3 +54,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     return app
+
+
+def iter_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
+    """Every endpoint with its full path (FastAPI ≥ 0.16x keeps included routers as lazy branches)."""
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            yield route.path, route
+        elif hasattr(route, "effective_route_contexts"):
+            for context in route.effective_route_contexts():
+                if isinstance(context.original_route, APIRoute):
+                    yield context.path, context.original_route

@@ -168,6 +168,7 @@ def require_permission(permission: Permission) -> Callable[[Request], Principal]
             )
         return principal
 
+    dependency.lgcloud_permission = permission  # type: ignore[attr-defined]
     return dependency
 
 

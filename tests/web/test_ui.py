@@ -1,0 +1,58 @@
+"""The HTML UI: login, the municipality home, the operator console, user admin, the audit view."""
+
+from lgcloud.tenancy.audit import verify_chain
+
+
+def test_login_reaches_the_municipality_home(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+    client = login_as("clerk")
+    page = client.get(f"/m/{tenants.a}/")
+    assert page.status_code == 200
+    assert "鯖江市" in page.text and "住民検索" in page.text
+
+
+def test_wrong_password_shows_a_japanese_error_and_is_audited(client, database, tenants) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/login", data={"username": "clerk-182079", "password": "wrong-password"})
+    assert response.status_code == 401
+    assert "ユーザー名またはパスワードが正しくありません" in response.text
+    with database.session(tenants.a) as session:
+        assert verify_chain(session, tenants.a).ok
+        from lgcloud.tenancy.audit import list_entries
+
+        assert any(e.action == "login" and e.outcome == "failed" for e in list_entries(session, tenants.a))
+
+
+def test_anonymous_page_redirects_to_login(client, tenants) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(f"/m/{tenants.a}/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_login_does_not_redirect_off_site(client, tenants) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/login", data={"username": "clerk-182079", "password": "test-password-123",
+                                           "next": "//evil.example/"}, follow_redirects=False)
+    assert response.headers["location"] == f"/m/{tenants.a}/"
+
+
+def test_operator_console_lists_members_without_personal_data(login_as) -> None:  # type: ignore[no-untyped-def]
+    page = login_as("operator").get("/operator/")
+    assert page.status_code == 200 and "鯖江市" in page.text and "越前市" in page.text
+
+
+def test_admin_adds_a_user_through_the_form(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+    client = login_as("admin")
+    response = client.post(f"/m/{tenants.a}/users", data={
+        "username": "new-clerk", "password": "long-enough-pw", "role": "clerk", "csrf_token": client.csrf_token})
+    assert response.status_code == 200 and "new-clerk" in response.text
+    short = client.post(f"/m/{tenants.a}/users", data={
+        "username": "x", "password": "short", "role": "clerk", "csrf_token": client.csrf_token})
+    assert "10文字以上" in short.text
+
+
+def test_auditor_sees_and_verifies_the_log(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+    page = login_as("auditor").get(f"/m/{tenants.a}/audit?verify=true")
+    assert page.status_code == 200 and "検証結果: 正常" in page.text and "user.add" in page.text
+
+
+def test_logout_ends_the_session(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+    client = login_as("clerk")
+    client.post("/logout", data={"csrf_token": client.csrf_token})
+    assert client.get(f"/m/{tenants.a}/", follow_redirects=False).status_code == 303
