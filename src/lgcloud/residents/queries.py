@@ -1,0 +1,288 @@
+"""Read side: search (§2.12), a person's history and 異動, the state at any past date.
+
+``search`` and ``view_person`` write an audit entry (every read of personal data is logged);
+the plain helpers below them do not and are for internal use. 個人番号 is masked unless the caller
+holds the MYNUMBER_READ permission and asks for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from lgcloud.residents import keys
+from lgcloud.residents.errors import InvalidField, ResidentNotFound
+from lgcloud.residents.model import Ido, Person, Row, Status
+from lgcloud.residents.models import current, history, ido
+from lgcloud.residents.repository import ido_from, row_from
+from lgcloud.tenancy.audit import record_audit
+
+MAX_PER_PAGE = 100
+_TOP = "\U0010ffff"
+MASK = "************"
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """基本検索 keys (§2.12). Name and kana match a prefix of 氏名, of 名 alone, or of 旧氏/通称."""
+
+    name: str | None = None  # 氏名 (漢字/アルファベット): 異体字 inclusive
+    kana: str | None = None  # フリガナ: fuzzy (清濁, 拗促音, 長音, オウ→オ …)
+    birth_date: str | None = None  # 和暦 or 西暦
+    sex: str | None = None
+    address: str | None = None  # prefix of 住所 (町字・番地)
+    atena_no: str | None = None
+    setai_no: str | None = None
+    juminhyo_code: str | None = None
+    mynumber: str | None = None  # requires MYNUMBER_READ
+    residence_card_no: str | None = None
+    include_history: bool = True  # past names / addresses
+    include_removed: bool = True  # 除票 (転出・死亡・消除)
+    page: int = 1
+    per_page: int = 20
+
+    def is_empty(self) -> bool:
+        fields = (
+            self.name,
+            self.kana,
+            self.birth_date,
+            self.sex,
+            self.address,
+            self.atena_no,
+            self.setai_no,
+            self.juminhyo_code,
+            self.mynumber,
+            self.residence_card_no,
+        )
+        return not any(f and str(f).strip() for f in fields)
+
+    def audit_detail(self) -> dict[str, Any]:
+        detail = {k: v for k, v in self.__dict__.items() if v not in (None, "") and k != "mynumber"}
+        if self.mynumber:
+            detail["mynumber"] = "(個人番号で検索)"
+        return detail
+
+
+@dataclass
+class SearchPage:
+    rows: list[Row]
+    page: int
+    per_page: int
+    has_next: bool
+    query: SearchQuery = field(default_factory=SearchQuery)
+
+
+def _prefix(column: Any, value: str) -> Any:
+    return and_(column >= value, column < value + _TOP)
+
+
+def _name_condition(text: str, full: Any, mei: Any, alias: Any, key: Any) -> Any:
+    k = key(text)
+    if k is None:
+        return None
+    if any(ch in text.strip() for ch in " \u3000"):
+        return _prefix(full, k)
+    return or_(_prefix(full, k), _prefix(mei, k), _prefix(alias, k))
+
+
+def _conditions(q: SearchQuery) -> list[Any]:
+    h = history.c
+    conds: list[Any] = []
+    if q.name:
+        conds.append(_name_condition(q.name, h.name_key, h.name_mei_key, h.alias_key, keys.name_key))
+    if q.kana:
+        conds.append(_name_condition(q.kana, h.kana_key, h.kana_mei_key, h.alias_kana_key, keys.kana_key))
+    if q.birth_date:
+        parsed = keys.parse_date(q.birth_date, field="birth_date")
+        if parsed.value is None:
+            raise InvalidField("生年月日は年月日まで入力してください", field="birth_date")
+        conds.append(h.birth_date == parsed.value)
+    if q.address and (k := keys.address_key(q.address)):
+        conds.append(_prefix(h.address_key, k))
+    for column, value in (
+        (h.sex, q.sex),
+        (h.atena_no, q.atena_no),
+        (h.setai_no, q.setai_no),
+        (h.juminhyo_code, q.juminhyo_code),
+        (h.mynumber, q.mynumber),
+        (h.residence_card_no, q.residence_card_no),
+    ):
+        if value:
+            conds.append(column == value.strip())
+    return [c for c in conds if c is not None]
+
+
+def find(session: Session, lg_code: str, q: SearchQuery) -> SearchPage:
+    """Search without auditing (internal). Results are the persons' current rows, by 宛名番号."""
+    if q.is_empty():
+        raise InvalidField("検索条件を1つ以上入力してください", field="query")
+    per_page = max(1, min(q.per_page, MAX_PER_PAGE))
+    page = max(1, q.page)
+    on_current = and_(
+        current.c.lg_code == history.c.lg_code,
+        current.c.atena_no == history.c.atena_no,
+        current.c.rireki_no == history.c.rireki_no if not q.include_history else current.c.atena_no.isnot(None),
+    )
+    stmt = select(history.c.atena_no).join(current, on_current).where(history.c.lg_code == lg_code, *_conditions(q))
+    if not q.include_removed:
+        stmt = stmt.where(current.c.status == Status.RESIDENT.value)
+    stmt = stmt.distinct().order_by(history.c.atena_no).limit(per_page + 1).offset((page - 1) * per_page)
+    found = [r[0] for r in session.execute(stmt)]
+    rows = current_rows(session, lg_code, found[:per_page])
+    return SearchPage(rows, page, per_page, len(found) > per_page, q)
+
+
+def current_rows(session: Session, lg_code: str, atena_nos: list[str]) -> list[Row]:
+    if not atena_nos:
+        return []
+    stmt = (
+        select(history)
+        .join(
+            current,
+            and_(
+                current.c.lg_code == history.c.lg_code,
+                current.c.atena_no == history.c.atena_no,
+                current.c.rireki_no == history.c.rireki_no,
+            ),
+        )
+        .where(current.c.lg_code == lg_code, current.c.atena_no.in_(atena_nos))
+    )
+    by_no = {m["atena_no"]: row_from(m) for m in session.execute(stmt).mappings()}
+    return [by_no[a] for a in atena_nos if a in by_no]
+
+
+def history_rows(session: Session, lg_code: str, atena_no: str) -> list[Row]:
+    stmt = (
+        select(history)
+        .where(history.c.lg_code == lg_code, history.c.atena_no == atena_no)
+        .order_by(history.c.rireki_no)
+    )
+    return [row_from(m) for m in session.execute(stmt).mappings()]
+
+
+def ido_records(session: Session, lg_code: str, ido_ids: list[int]) -> dict[int, Ido]:
+    if not ido_ids:
+        return {}
+    stmt = select(ido).where(ido.c.lg_code == lg_code, ido.c.ido_id.in_(ido_ids))
+    return {m["ido_id"]: ido_from(m) for m in session.execute(stmt).mappings()}
+
+
+def all_ido(session: Session, lg_code: str) -> list[Ido]:
+    stmt = select(ido).where(ido.c.lg_code == lg_code).order_by(ido.c.ido_id)
+    return [ido_from(m) for m in session.execute(stmt).mappings()]
+
+
+def state_at(session: Session, lg_code: str, atena_no: str, at: date) -> Row | None:
+    """The person as recorded, in effect on ``at``: the latest row whose 異動日 ≤ ``at``."""
+    stmt = (
+        select(history)
+        .where(history.c.lg_code == lg_code, history.c.atena_no == atena_no, history.c.valid_from <= at)
+        .order_by(history.c.rireki_no.desc())
+        .limit(1)
+    )
+    m = session.execute(stmt).mappings().first()
+    return row_from(m) if m else None
+
+
+def household_at(session: Session, lg_code: str, setai_no: str, at: date) -> list[Row]:
+    """The 世帯's 住民 members on ``at``, in 世帯員の並び順."""
+    stmt = select(history.c.atena_no).distinct().where(history.c.lg_code == lg_code, history.c.setai_no == setai_no)
+    rows = [state_at(session, lg_code, a, at) for (a,) in session.execute(stmt)]
+    members = [r for r in rows if r and r.person.setai_no == setai_no and r.person.status is Status.RESIDENT]
+    return sorted(members, key=lambda r: (r.person.household_order, r.atena_no))
+
+
+def mask(person: Person, can_read_mynumber: bool) -> Person:
+    if can_read_mynumber or not person.mynumber:
+        return person
+    return person.replace(mynumber=MASK)
+
+
+def masked(row: Row, can_read_mynumber: bool) -> Row:
+    return Row(mask(row.person, can_read_mynumber), row.rireki_no, row.ido_id, row.valid_from)
+
+
+# --- audited reads --------------------------------------------------------------------------------
+
+
+def search(
+    session: Session,
+    lg_code: str,
+    actor: str,
+    q: SearchQuery,
+    *,
+    can_read_mynumber: bool = False,
+    source_ip: str | None = None,
+) -> SearchPage:
+    """Audited search. Searching by 個人番号 needs MYNUMBER_READ; 個人番号 is masked without it."""
+    if q.mynumber and not can_read_mynumber:
+        from lgcloud.errors import PermissionDenied
+
+        raise PermissionDenied("個人番号での検索には個人番号の閲覧権限が必要です", code="mynumber-forbidden")
+    result = find(session, lg_code, q)
+    record_audit(
+        session,
+        lg_code=lg_code,
+        actor=actor,
+        action="resident:record:search",
+        source_ip=source_ip,
+        detail={**q.audit_detail(), "hits": [r.atena_no for r in result.rows]},
+    )
+    result.rows = [masked(r, can_read_mynumber) for r in result.rows]
+    return result
+
+
+@dataclass
+class PersonView:
+    current: Row
+    history: list[Row]
+    ido: dict[int, Ido]
+    household: list[Row]
+
+
+def view_person(
+    session: Session,
+    lg_code: str,
+    actor: str,
+    atena_no: str,
+    *,
+    can_read_mynumber: bool = False,
+    show_mynumber: bool = False,
+    source_ip: str | None = None,
+) -> PersonView:
+    """A person with the full history timeline and their 世帯, audited (個人番号 shown only on request)."""
+    rows = history_rows(session, lg_code, atena_no)
+    if not rows:
+        raise ResidentNotFound(f"宛名番号 {atena_no} の住民は見つかりません", atena_no=atena_no)
+    reveal = can_read_mynumber and show_mynumber
+    last = rows[-1]
+    household = current_rows(session, lg_code, _member_nos(session, lg_code, last.person.setai_no))
+    household.sort(key=lambda r: (r.person.household_order, r.atena_no))
+    record_audit(
+        session,
+        lg_code=lg_code,
+        actor=actor,
+        action="resident:record:read",
+        target=atena_no,
+        source_ip=source_ip,
+        detail={"mynumber_shown": reveal},
+    )
+    return PersonView(
+        current=masked(last, reveal),
+        history=[masked(r, reveal) for r in rows],
+        ido=ido_records(session, lg_code, sorted({r.ido_id for r in rows})),
+        household=[masked(r, reveal) for r in household],
+    )
+
+
+def _member_nos(session: Session, lg_code: str, setai_no: str) -> list[str]:
+    stmt = (
+        select(current.c.atena_no)
+        .where(current.c.lg_code == lg_code, current.c.setai_no == setai_no, current.c.status == Status.RESIDENT.value)
+        .order_by(current.c.atena_no)
+    )
+    return [r[0] for r in session.execute(stmt)]

@@ -1,0 +1,344 @@
+"""The registry over SQL: reads for planning (``RegistryView``), numbering (``Allocator``), appends, locks.
+
+Every statement filters on ``lg_code`` explicitly (Citus routing; RLS is the second lock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from lgcloud.codes.checkdigits import atena_check_digit, is_assignable_atena_body
+from lgcloud.db.base import utcnow
+from lgcloud.residents import keys
+from lgcloud.residents.handlers import Change
+from lgcloud.residents.model import (
+    FLEX_DATE_FIELDS,
+    PERSON_FIELDS,
+    FlexDate,
+    Ido,
+    IdoClass,
+    Person,
+    ResidentKind,
+    Row,
+    Sex,
+    Status,
+    split_name,
+)
+from lgcloud.residents.models import counters, current, history, households, ido
+
+#: Digits of a 宛名番号/世帯番号 body; the check digit makes 15.
+NUMBER_BODY_WIDTH = 14
+_ENUMS: dict[str, Any] = {"kind": ResidentKind, "status": Status, "sex": Sex}
+
+
+# --- mapping --------------------------------------------------------------------------------------
+
+
+def person_values(person: Person) -> dict[str, Any]:
+    """A snapshot as history columns (FlexDate → date + *_text), without the key columns."""
+    values: dict[str, Any] = {}
+    for name in PERSON_FIELDS:
+        value = getattr(person, name)
+        if name in FLEX_DATE_FIELDS:
+            values[name] = value.value if value else None
+            values[f"{name}_text"] = value.text if value else None
+        elif name in _ENUMS:
+            values[name] = value.value
+        else:
+            values[name] = value
+    return values
+
+
+def search_keys(person: Person) -> dict[str, str | None]:
+    _, mei_kana = split_name(person.shimei_kana)
+    aliases = " ".join(x for x in (person.kyushi, person.tsusho, person.alpha_name) if x)
+    alias_kana = " ".join(x for x in (person.kyushi_kana, person.tsusho_kana) if x)
+    return {
+        "kana_key": keys.kana_key(person.shimei_kana),
+        "kana_mei_key": keys.kana_key(mei_kana),
+        "name_key": keys.name_key(person.shimei),
+        "name_mei_key": keys.name_key(person.mei),
+        "alias_kana_key": keys.kana_key(alias_kana),
+        "alias_key": keys.name_key(aliases),
+        "address_key": keys.address_key(person.address),
+    }
+
+
+def person_from(mapping: Mapping[str, Any]) -> Person:
+    values: dict[str, Any] = {}
+    for name in PERSON_FIELDS:
+        if name in FLEX_DATE_FIELDS:
+            value, text_ = mapping[name], mapping[f"{name}_text"]
+            optional = name in ("removed_on", "became_foreign_resident_on")
+            values[name] = None if optional and value is None and text_ is None else FlexDate(value, text_)
+        elif name in _ENUMS:
+            values[name] = _ENUMS[name](mapping[name])
+        else:
+            values[name] = mapping[name]
+    return Person(**values)
+
+
+def row_from(mapping: Mapping[str, Any]) -> Row:
+    return Row(person_from(mapping), mapping["rireki_no"], mapping["ido_id"], mapping["valid_from"])
+
+
+def ido_from(m: Mapping[str, Any]) -> Ido:
+    return Ido(
+        ido_id=m["ido_id"],
+        kind=m["kind"],
+        reason=m["reason"],
+        reason_class=IdoClass(m["reason_class"]),
+        ido_date=FlexDate(m["ido_date"], m["ido_date_text"]),
+        shori_date=m["shori_date"],
+        todokede_date=m["todokede_date"],
+        notice_date=m["notice_date"],
+        actor=m["actor"],
+        place=m["place"],
+        note=m["note"],
+        subjects=tuple(m["subjects"]),
+        command=m["command"],
+        cancels_ido_id=m["cancels_ido_id"],
+    )
+
+
+# --- the registry ---------------------------------------------------------------------------------
+
+
+class SqlRegistry:
+    """``RegistryView`` + ``Allocator`` + writes, for one tenant inside one transaction."""
+
+    def __init__(self, session: Session, lg_code: str) -> None:
+        self.session = session
+        self.lg_code = lg_code
+        self.is_postgresql = session.get_bind().dialect.name == "postgresql"
+        self._policy: str | None = None
+
+    # reads ----------------------------------------------------------------------------------------
+
+    def _current_rows(self, *where: Any) -> list[Row]:
+        stmt = (
+            select(history)
+            .join(
+                current,
+                and_(
+                    current.c.lg_code == history.c.lg_code,
+                    current.c.atena_no == history.c.atena_no,
+                    current.c.rireki_no == history.c.rireki_no,
+                ),
+            )
+            .where(current.c.lg_code == self.lg_code, *where)
+            .order_by(history.c.household_order, history.c.atena_no)
+        )
+        return [row_from(m) for m in self.session.execute(stmt).mappings()]
+
+    def current(self, atena_no: str) -> Row | None:
+        rows = self._current_rows(current.c.atena_no == atena_no)
+        return rows[0] if rows else None
+
+    def currents(self, atena_nos: Iterable[str]) -> list[Row]:
+        return self._current_rows(current.c.atena_no.in_(list(atena_nos)))
+
+    def previous(self, row: Row) -> Row | None:
+        return self.history_row(row.atena_no, row.rireki_no - 1)
+
+    def history_row(self, atena_no: str, rireki_no: int) -> Row | None:
+        m = (
+            self.session.execute(
+                select(history).where(
+                    history.c.lg_code == self.lg_code,
+                    history.c.atena_no == atena_no,
+                    history.c.rireki_no == rireki_no,
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return row_from(m) if m else None
+
+    def members(self, setai_no: str) -> list[Row]:
+        return self._current_rows(current.c.setai_no == setai_no, current.c.status == Status.RESIDENT.value)
+
+    def household_exists(self, setai_no: str) -> bool:
+        stmt = select(households.c.setai_no).where(
+            households.c.lg_code == self.lg_code, households.c.setai_no == setai_no
+        )
+        return self.session.execute(stmt).first() is not None
+
+    def _atena_nos_in_history(self, *conditions: Any) -> list[str]:
+        stmt = select(history.c.atena_no).distinct().where(history.c.lg_code == self.lg_code, or_(*conditions))
+        return [r[0] for r in self.session.execute(stmt)]
+
+    def find_by_numbers(self, juminhyo_code: str | None, mynumber: str | None, card_no: str | None) -> list[Row]:
+        conditions = [
+            col == value
+            for col, value in (
+                (history.c.juminhyo_code, juminhyo_code),
+                (history.c.mynumber, mynumber),
+                (history.c.residence_card_no, card_no),
+            )
+            if value
+        ]
+        if not conditions:
+            return []
+        return self.currents(self._atena_nos_in_history(*conditions))
+
+    def find_by_three_info(self, shimei: str, sex: str, birth: date | None) -> list[Row]:
+        key = keys.name_key(shimei)
+        if key is None or birth is None:
+            return []
+        found = self._atena_nos_in_history(
+            and_(history.c.name_key == key, history.c.sex == sex, history.c.birth_date == birth)
+        )
+        return self.currents(found)
+
+    def ido(self, ido_id: int) -> Ido | None:
+        stmt = select(ido).where(ido.c.lg_code == self.lg_code, ido.c.ido_id == ido_id)
+        m = self.session.execute(stmt).mappings().first()
+        return ido_from(m) if m else None
+
+    def rows_of_ido(self, ido_id: int) -> list[Row]:
+        stmt = (
+            select(history)
+            .where(history.c.lg_code == self.lg_code, history.c.ido_id == ido_id)
+            .order_by(history.c.atena_no)
+        )
+        return [row_from(m) for m in self.session.execute(stmt).mappings()]
+
+    # numbering ------------------------------------------------------------------------------------
+
+    def next_value(self, name: str) -> int:
+        """Per-tenant counter +1 in this transaction (the row stays locked until commit)."""
+        stmt = (
+            update(counters)
+            .where(counters.c.lg_code == self.lg_code, counters.c.name == name)
+            .values(value=counters.c.value + 1)
+            .returning(counters.c.value)
+        )
+        value = self.session.execute(stmt).scalar()
+        if value is None:
+            dialect_insert = postgresql.insert if self.is_postgresql else sqlite.insert
+            self.session.execute(
+                dialect_insert(counters).values(lg_code=self.lg_code, name=name, value=0).on_conflict_do_nothing()
+            )
+            value = self.session.execute(stmt).scalar_one()
+        return int(value)
+
+    def remainder_one_policy(self) -> str:
+        if self._policy is None:
+            row = self.session.execute(
+                text("SELECT atena_remainder_one FROM tenancy_municipalities WHERE lg_code = :c"),
+                {"c": self.lg_code},
+            ).first()
+            self._policy = str(row[0]) if row else "skip"
+        return self._policy
+
+    def _next_number(self, counter: str) -> str:
+        policy = self.remainder_one_policy()
+        while True:
+            body = str(self.next_value(counter)).zfill(NUMBER_BODY_WIDTH)
+            if is_assignable_atena_body(body, policy):
+                return body + atena_check_digit(body, policy)
+
+    def next_atena_no(self) -> str:
+        return self._next_number("atena")
+
+    def next_setai_no(self) -> str:
+        return self._next_number("setai")
+
+    # locks ----------------------------------------------------------------------------------------
+
+    def lock(self, atena_nos: Iterable[str], setai_nos: Iterable[str]) -> None:
+        """Exclusive lock on the persons (and 世帯) a 異動 touches, held until commit.
+
+        PostgreSQL: SELECT … FOR UPDATE on their current pointers and 世帯 rows, in key order.
+        SQLite: a write to the tenant's lock counter takes the database write lock at once.
+        """
+        if not self.is_postgresql:
+            self.next_value("lock")
+            return
+        atena, setai = sorted(set(atena_nos)), sorted(set(setai_nos))
+        if setai:
+            self.session.execute(
+                select(households.c.setai_no)
+                .where(households.c.lg_code == self.lg_code, households.c.setai_no.in_(setai))
+                .order_by(households.c.setai_no)
+                .with_for_update()
+            )
+        if atena or setai:
+            self.session.execute(
+                select(current.c.atena_no)
+                .where(
+                    current.c.lg_code == self.lg_code,
+                    or_(current.c.atena_no.in_(atena), current.c.setai_no.in_(setai)),
+                )
+                .order_by(current.c.atena_no)
+                .with_for_update()
+            )
+
+    # writes ---------------------------------------------------------------------------------------
+
+    def insert_ido(self, record: Ido) -> None:
+        self.session.execute(
+            insert(ido).values(
+                lg_code=self.lg_code,
+                ido_id=record.ido_id,
+                kind=record.kind,
+                reason=record.reason,
+                reason_class=record.reason_class.value,
+                ido_date=record.ido_date.value,
+                ido_date_text=record.ido_date.text,
+                shori_date=record.shori_date,
+                todokede_date=record.todokede_date,
+                notice_date=record.notice_date,
+                actor=record.actor,
+                place=record.place,
+                note=record.note,
+                subjects=list(record.subjects),
+                command=record.command,
+                cancels_ido_id=record.cancels_ido_id,
+                recorded_at=utcnow(),
+            )
+        )
+
+    def insert_household(self, setai_no: str, ido_id: int) -> None:
+        if not self.household_exists(setai_no):
+            self.session.execute(
+                insert(households).values(lg_code=self.lg_code, setai_no=setai_no, created_ido_id=ido_id)
+            )
+
+    def append(self, change: Change, ido_id: int) -> Row:
+        """One new history row (履歴番号 = latest + 1) and the current pointer moved to it."""
+        person = change.person
+        latest = self.session.execute(
+            select(func.max(history.c.rireki_no)).where(
+                history.c.lg_code == self.lg_code, history.c.atena_no == person.atena_no
+            )
+        ).scalar()
+        rireki_no = (latest or 0) + 1
+        self.session.execute(
+            insert(history).values(
+                lg_code=self.lg_code,
+                rireki_no=rireki_no,
+                ido_id=ido_id,
+                valid_from=change.valid_from,
+                recorded_at=utcnow(),
+                **person_values(person),
+                **search_keys(person),
+            )
+        )
+        pointer = {"rireki_no": rireki_no, "setai_no": person.setai_no, "status": person.status.value}
+        if latest is None:
+            self.session.execute(insert(current).values(lg_code=self.lg_code, atena_no=person.atena_no, **pointer))
+        else:
+            self.session.execute(
+                update(current)
+                .where(current.c.lg_code == self.lg_code, current.c.atena_no == person.atena_no)
+                .values(**pointer)
+            )
+        return Row(person, rireki_no, ido_id, change.valid_from)
