@@ -334,7 +334,7 @@ class JpDate:
         return self.raw
 
     def to_db(self) -> str:
-        """``iso|kind|raw``: one string that sorts by date and round-trips without loss."""
+        """``iso|kind|raw``: one string that sorts by date (年月日不詳 last) and round-trips without loss."""
         return f"{self.iso or ''}|{self.kind.value}|{self.raw}"
 
     @classmethod
