@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 
 import pytest
@@ -97,8 +98,16 @@ def test_from_wareki(args: tuple[str, int, int, int], expected: dt.date) -> None
 
 @pytest.mark.parametrize(
     "args",
-    [("平成", 31, 5, 1), ("令和", 1, 4, 30), ("昭和", 64, 1, 8), ("令和", 5, 2, 30), ("平成", 32, 1, 1),
-     ("令和", 0, 1, 1), ("明治", 5, 1, 1), ("X", 1, 1, 1)],
+    [
+        ("平成", 31, 5, 1),
+        ("令和", 1, 4, 30),
+        ("昭和", 64, 1, 8),
+        ("令和", 5, 2, 30),
+        ("平成", 32, 1, 1),
+        ("令和", 0, 1, 1),
+        ("明治", 5, 1, 1),
+        ("X", 1, 1, 1),
+    ],
 )
 def test_from_wareki_rejects(args: tuple[str, int, int, int]) -> None:
     with pytest.raises(CodesError):
@@ -108,7 +117,7 @@ def test_from_wareki_rejects(args: tuple[str, int, int, int]) -> None:
 def test_era_table_is_contiguous() -> None:
     table = eras()
     assert [e.name for e in table] == ["明治", "大正", "昭和", "平成", "令和"]
-    for older, newer in zip(table, table[1:], strict=False):
+    for older, newer in itertools.pairwise(table):
         assert older.end is not None
         assert newer.start - older.end <= dt.timedelta(days=1)
         assert older.end <= newer.start
@@ -173,9 +182,26 @@ def test_more_forms(text: str, iso: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "令和", "令和0年1月1日", "平成32年1月1日", "令和5年13月1日", "令和5年3月32日", "6050301",
-     "X05.03.01", "2023-3-1-1", "abc", "令和5年3月1日ごろ?", "上旬", "令和5年上旬", "令和5年3月春",
-     "令和5年3月10日から3月1日までの間", "令和5年3月1日 日不詳", "1" * 200],
+    [
+        "",
+        "   ",
+        "令和",
+        "令和0年1月1日",
+        "平成32年1月1日",
+        "令和5年13月1日",
+        "令和5年3月32日",
+        "6050301",
+        "X05.03.01",
+        "2023-3-1-1",
+        "abc",
+        "令和5年3月1日ごろ?",
+        "上旬",
+        "令和5年上旬",
+        "令和5年3月春",
+        "令和5年3月10日から3月1日までの間",
+        "令和5年3月1日 日不詳",
+        "1" * 200,
+    ],
 )
 def test_rejected(text: str) -> None:
     with pytest.raises(CodesError):
