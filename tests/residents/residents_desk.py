@@ -58,11 +58,33 @@ class Desk:
 
 def family_persons() -> list[PersonInput]:
     return [
-        PersonInput(shimei="山田　太郎", shimei_kana="ヤマダ　タロウ", birth_date="昭和55年1月2日", sex="1",
-                    zokugara="世帯主", honseki="福井県鯖江市本町1", hittosha="山田　太郎",
-                    juminhyo_code="12345678903", mynumber="123456789018"),
-        PersonInput(shimei="山田　花子", shimei_kana="ヤマダ　ハナコ", birth_date="1982-03-04", sex="2",
-                    zokugara="妻", honseki="福井県鯖江市本町1", hittosha="山田　太郎"),
-        PersonInput(shimei="山田　一郎", shimei_kana="ヤマダ　イチロウ", birth_date="平成22年5月6日", sex="1",
-                    zokugara="子", honseki="福井県鯖江市本町1", hittosha="山田　太郎"),
-    ]  # fmt: skip
+        PersonInput(
+            shimei="山田　太郎",
+            shimei_kana="ヤマダ　タロウ",
+            birth_date="昭和55年1月2日",
+            sex="1",
+            zokugara="世帯主",
+            honseki="福井県鯖江市本町1",
+            hittosha="山田　太郎",
+            juminhyo_code="12345678903",
+            mynumber="123456789018",
+        ),
+        PersonInput(
+            shimei="山田　花子",
+            shimei_kana="ヤマダ　ハナコ",
+            birth_date="1982-03-04",
+            sex="2",
+            zokugara="妻",
+            honseki="福井県鯖江市本町1",
+            hittosha="山田　太郎",
+        ),
+        PersonInput(
+            shimei="山田　一郎",
+            shimei_kana="ヤマダ　イチロウ",
+            birth_date="平成22年5月6日",
+            sex="1",
+            zokugara="子",
+            honseki="福井県鯖江市本町1",
+            hittosha="山田　太郎",
+        ),
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
+from lgcloud.codes import validate_zokugara
 from lgcloud.residents.errors import (
     AlreadyResident,
     CancelNotAllowed,
@@ -25,24 +26,6 @@ from lgcloud.residents.model import HEAD, FlexDate, Ido, Person, Row, Status
 
 #: 転出届 later than this after the move is recorded by 職権 (j640).
 LATE_MOVE_OUT_DAYS = 14
-
-_BASE_TERMS = (
-    "夫（未届）",
-    "妻（未届）",
-    "子（子の夫）",
-    "子（子の妻）",
-    "夫",
-    "妻",
-    "子",
-    "父",
-    "母",
-    "兄",
-    "姉",
-    "弟",
-    "妹",
-)
-_SINGLE_TERMS = frozenset({HEAD, "縁故者", "同居人"})
-_MAX_GENERATIONS = 4
 
 
 def check_ido_date(ido_date: FlexDate, today: date, *, allow_future: bool = False) -> None:
@@ -88,42 +71,12 @@ def require_resident(row: Row | None, atena_no: str) -> Row:
 # --- 続柄 -----------------------------------------------------------------------------------------
 
 
-def is_valid_zokugara(text: str) -> bool:
-    """世帯主, 縁故者, 同居人, or a chain of up to 4 basic terms joined by 「の」 (§2.4)."""
-    try:
-        from lgcloud.codes import is_valid_zokugara as codes_check  # type: ignore[attr-defined]
-    except ImportError:
-        return _is_valid_chain(text)
-    return bool(codes_check(text))
-
-
-def _is_valid_chain(text: str) -> bool:
-    if text in _SINGLE_TERMS:
-        return True
-    rest, links = text, 0
-    while rest:
-        term = next((t for t in _BASE_TERMS if rest.startswith(t)), None)
-        if term is None:
-            return False
-        rest, links = rest[len(term) :], links + 1
-        if rest:
-            if not rest.startswith("の"):
-                return False
-            rest = rest[1:]
-            if not rest:
-                return False
-    return 1 <= links <= _MAX_GENERATIONS
-
-
 def check_zokugara(text: str, *, atena_no: str | None = None) -> None:
-    if not is_valid_zokugara(text):
+    """続柄 of §2.4 (codes: chains of up to 4 generations, 縁故者, 同居人; forbidden terms named)."""
+    reason = validate_zokugara(text)
+    if reason is not None:
         who = f"（宛名番号 {atena_no}）" if atena_no else ""
-        raise InvalidZokugara(
-            f"続柄「{text}」{who}は使用できません。世帯主・夫・妻・子・父・母・兄・姉・弟・妹を「の」で4世代まで"
-            "つないだもの、縁故者、同居人のいずれかを指定してください",
-            field="zokugara",
-            atena_no=atena_no,
-        )
+        raise InvalidZokugara(f"続柄「{text}」{who}: {reason}", field="zokugara", atena_no=atena_no)
 
 
 # --- 世帯 -----------------------------------------------------------------------------------------
