@@ -1,0 +1,208 @@
+"""Vectorised check digits and 和暦/西暦 dates as polars expressions, with scalar twins.
+
+The scalar functions (``check_digit_ok``, ``parse_date``) are the plain-Python statement of each rule; the
+``*_expr`` functions are the same rule over a whole column. Tests compare the two (and ``lgcloud.codes``,
+the project's reference implementation, once it exists).
+
+Check digits (reference/standards.md §5):
+
+- ``mynumber`` 個人番号, 12 digits; ``juminhyo_code`` 住民票コード, 11 digits: weights 2..7,2..6 from the right
+  of the body, r = Σ mod 11, check = 0 if r ≤ 1 else 11 − r.
+- ``atena`` 宛名番号/世帯番号: M11W2-7 (weights 2..7 repeating from the right), any length 2–15;
+  r = 0 → 0; r = 1 (unspecified by the standard) → 0, like 個人番号.
+- ``lg_code`` 全国地方公共団体コード, 6 digits: check = (11 − r) mod 10.
+
+Dates: ``seireki`` YYYYMMDD, ``seireki-sep`` YYYY-MM-DD or YYYY/MM/DD, ``wareki1`` GYYMMDD (1-digit 元号),
+``wareki2`` GGYYMMDD (2-digit 元号). 元号: 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和. 不詳 forms: day ``00``
+(日不詳), month and day ``0000`` (月日不詳), all zeros (年月日不詳) — accepted only where the item allows
+不詳. A non-calendar date (e.g. 2月29日 in a common year, day ≤ 31) only where the item allows it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+
+import polars as pl
+
+# ------------------------------------------------------------------------------------ check digits
+
+CHECK_LENGTH = {"mynumber": (12, 12), "juminhyo_code": (11, 11), "atena": (2, 15), "lg_code": (6, 6)}
+
+
+def _weight(kind: str, n: int) -> int:
+    """Weight of the n-th body digit counted from the right (n ≥ 1)."""
+    if kind == "atena":
+        return (n - 1) % 6 + 2
+    if kind == "lg_code":
+        return n + 1
+    return n + 1 if n <= 6 else n - 5
+
+
+def _digit(kind: str, r: int) -> int:
+    if kind == "lg_code":
+        return (11 - r) % 10
+    return 0 if r <= 1 else 11 - r
+
+
+def check_digit(kind: str, body: str) -> int:
+    """The check digit for ``body`` (the digits before the check digit)."""
+    total = sum(int(ch) * _weight(kind, n) for n, ch in enumerate(reversed(body), start=1))
+    return _digit(kind, total % 11)
+
+
+def check_digit_ok(kind: str, value: str) -> bool:
+    lo, hi = CHECK_LENGTH[kind]
+    if not (value.isascii() and value.isdigit() and lo <= len(value) <= hi):
+        return False
+    return check_digit(kind, value[:-1]) == int(value[-1])
+
+
+def check_digit_fail_expr(col: pl.Expr, kind: str) -> pl.Expr:
+    """True where a non-null value is malformed or has a wrong check digit."""
+    lo, hi = CHECK_LENGTH[kind]
+    shape = col.str.contains(f"^[0-9]{{{lo},{hi}}}$")
+    x = col.cast(pl.Int64, strict=False)
+    body = x // 10
+    total = pl.lit(0, dtype=pl.Int64)
+    for n in range(1, hi):
+        total = total + ((body // (10 ** (n - 1))) % 10) * _weight(kind, n)
+    r = total % 11
+    expected = (11 - r) % 10 if kind == "lg_code" else pl.when(r <= 1).then(0).otherwise(11 - r)
+    return col.is_not_null() & (~shape.fill_null(False) | (expected != x % 10).fill_null(True))
+
+
+# ---------------------------------------------------------------------------------------- dates
+
+#: 元号: code → (name, first day, last day); 西暦 year = base + 和暦 year.
+ERAS: dict[int, tuple[str, int, int, int]] = {
+    1: ("明治", 1867, 18680101, 19120730),
+    2: ("大正", 1911, 19120730, 19261225),
+    3: ("昭和", 1925, 19261225, 19890107),
+    4: ("平成", 1988, 19890108, 20190430),
+    5: ("令和", 2018, 20190501, 99991231),
+}
+SEIREKI_MIN_YEAR = 1800
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    year: int  # 西暦; 0 when 年不詳
+    month: int  # 0 when 不詳
+    day: int  # 0 when 不詳
+    unknown: bool
+    non_calendar: bool
+    era: int | None = None
+
+    @property
+    def ymd(self) -> int:
+        return self.year * 10000 + self.month * 100 + self.day
+
+
+def _split(value: str, style: str) -> tuple[int | None, int, int, int] | None:
+    v = value.strip()
+    if style == "seireki-sep":
+        if len(v) != 10 or v[4] not in "-/" or v[7] != v[4]:
+            return None
+        v = v[:4] + v[5:7] + v[8:]
+        style = "seireki"
+    width = {"seireki": 8, "wareki1": 7, "wareki2": 8}[style]
+    if len(v) != width or not (v.isascii() and v.isdigit()):
+        return None
+    era = None if style == "seireki" else int(v[: width - 6])
+    return era, int(v[-6:-4]) if era is not None else int(v[:4]), int(v[-4:-2]), int(v[-2:])
+
+
+def parse_date(value: str, style: str, *, unknown_allowed: bool = False,
+               non_calendar_allowed: bool = False) -> ParsedDate | None:
+    """Parse one date as the dialect writes it; None when it is not a valid date for the item."""
+    parts = _split(value, style)
+    if parts is None:
+        return None
+    era, y, m, d = parts
+    if era is not None:
+        if y == 0 and m == 0 and d == 0 and era in (0, *ERAS):
+            return ParsedDate(0, 0, 0, True, False, era) if unknown_allowed else None
+        if era not in ERAS or y == 0:
+            return None
+        year = ERAS[era][1] + y
+    else:
+        if y == 0 and m == 0 and d == 0:
+            return ParsedDate(0, 0, 0, True, False) if unknown_allowed else None
+        year = y
+        if year < SEIREKI_MIN_YEAR:
+            return None
+    unknown = d == 0
+    if unknown and (not unknown_allowed or (m == 0 and d != 0)):
+        return None
+    if m > 12 or (m == 0 and not unknown):
+        return None
+    non_cal = False
+    if m and d and d > calendar.monthrange(year, m)[1]:
+        if not non_calendar_allowed or d > 31:
+            return None
+        non_cal = True
+    if era is not None:
+        _name, _base, first, last = ERAS[era]
+        lo = year * 10000 + (m * 100 + (d or 1) if m else 101)
+        hi = year * 10000 + (m * 100 + (d or 31) if m else 1231)
+        if hi < first or lo > last:
+            return None
+    return ParsedDate(year, m, d, unknown, non_cal, era)
+
+
+def _date_parts_expr(col: pl.Expr, style: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    """(shape ok, era or -1, year-in-style, month, day) as expressions."""
+    if style == "seireki-sep":
+        shape = col.str.contains(r"^[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}$") & (
+            col.str.slice(4, 1) == col.str.slice(7, 1))
+        col = col.str.replace_all("[-/]", "")
+    else:
+        width = {"seireki": 8, "wareki1": 7, "wareki2": 8}[style]
+        shape = col.str.contains(f"^[0-9]{{{width}}}$")
+    x = col.cast(pl.Int64, strict=False)
+    d = x % 100
+    m = (x // 100) % 100
+    if style.startswith("seireki"):
+        return shape, pl.lit(-1, dtype=pl.Int64), x // 10000, m, d
+    return shape, x // 1_000_000, (x // 10000) % 100, m, d
+
+
+def _days_in_month(year: pl.Expr, month: pl.Expr) -> pl.Expr:
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    return (pl.when(month == 2).then(pl.when(leap).then(29).otherwise(28))
+            .when(month.is_in([4, 6, 9, 11])).then(30).otherwise(31))
+
+
+def date_exprs(col: pl.Expr, style: str, *, unknown_allowed: bool,
+               non_calendar_allowed: bool) -> tuple[pl.Expr, pl.Expr]:
+    """(fail, ymd) for a date column: ``fail`` is True on a non-null invalid value; ``ymd`` is the 西暦
+    date as an integer YYYYMMDD (null when invalid or partly 不詳)."""
+    shape, era, y, m, d = _date_parts_expr(col, style)
+    all_zero = (y == 0) & (m == 0) & (d == 0)
+    if style.startswith("seireki"):
+        year = y
+        era_ok = year >= SEIREKI_MIN_YEAR
+        zero_ok = all_zero
+    else:
+        base = pl.lit(None, dtype=pl.Int64)
+        first = pl.lit(None, dtype=pl.Int64)
+        last = pl.lit(None, dtype=pl.Int64)
+        for code, (_n, b, f, la) in ERAS.items():
+            base = pl.when(era == code).then(b).otherwise(base)
+            first = pl.when(era == code).then(f).otherwise(first)
+            last = pl.when(era == code).then(la).otherwise(last)
+        year = base + y
+        lo = year * 10000 + pl.when(m == 0).then(101).otherwise(m * 100 + pl.when(d == 0).then(1).otherwise(d))
+        hi = year * 10000 + pl.when(m == 0).then(1231).otherwise(m * 100 + pl.when(d == 0).then(31).otherwise(d))
+        era_ok = base.is_not_null() & (y > 0) & (hi >= first) & (lo <= last)
+        zero_ok = all_zero & ((era == 0) | era.is_in(list(ERAS)))
+    unknown = (d == 0) & ((m > 0) | (m == 0))
+    month_ok = pl.when(m == 0).then(d == 0).otherwise(m <= 12)
+    dim = _days_in_month(year, pl.when((m >= 1) & (m <= 12)).then(m).otherwise(1))
+    day_ok = (d == 0) | (d <= dim) | ((d <= 31) & pl.lit(non_calendar_allowed))
+    ok = shape & ((zero_ok & pl.lit(unknown_allowed)) | (
+        ~all_zero & era_ok & month_ok & day_ok & (~unknown | pl.lit(unknown_allowed))))
+    fail = col.is_not_null() & ~ok.fill_null(False)
+    ymd = pl.when(ok & ~unknown & ~all_zero).then(year * 10000 + m * 100 + d)
+    return fail, ymd

@@ -1,0 +1,452 @@
+"""Streaming readers: legacy bytes → batches of string columns with exact record positions.
+
+Each batch is at most ``batch_bytes`` of input, cut at a record boundary, so memory stays flat in the file
+size. For every batch the reader
+
+1. finds record boundaries in the raw bytes with numpy (quote-aware for CSV; fixed stride or line ends for
+   fixed-length records),
+2. decodes the batch itself (:func:`lgcloud.layout.codec.decode_marked`), remembering the byte offset of every
+   undecodable byte,
+3. hands UTF-8 to polars' CSV parser with every column as a string (fixed-length records are first turned
+   into separator-delimited rows *in bytes*, so a bad byte never moves a field),
+4. reports record-level problems (encoding, field count, record length, blank rows, header) as issue rows.
+
+The frame of a batch has the layout's item names as columns plus ``__rec`` (0-based record number in the
+file), ``__line`` (1-based physical line) and ``__off`` (byte offset of the record in the file).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from lgcloud.layout.codec import REPLACEMENT, decode_marked
+from lgcloud.layout.dialect import Dialect
+from lgcloud.layout.model import FileSpec
+
+ISSUE_SCHEMA = {
+    "record": pl.Int64,
+    "line": pl.Int64,
+    "byte_offset": pl.Int64,
+    "item": pl.String,
+    "rule": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+}
+FIXED_SEP = "\x1f"
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Batch:
+    frame: pl.DataFrame
+    issues: list[dict] = field(default_factory=list)
+    #: (record, item) cells whose characters could not be read: other item rules skip them.
+    bad_cells: list[tuple[int, str]] = field(default_factory=list)
+    records: int = 0  # records read in this batch, including rejected ones
+    bytes: int = 0
+
+
+def issue(record: int, line: int, offset: int, item: str | None, rule: str, value: str | None, msg: str) -> dict:
+    return {"record": record, "line": line, "byte_offset": offset, "item": item, "rule": rule,
+            "value": value, "message": msg}
+
+
+def issues_frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=ISSUE_SCHEMA, orient="row") if rows else pl.DataFrame(schema=ISSUE_SCHEMA)
+
+
+# --------------------------------------------------------------------------------------------- CSV
+
+
+def _terminators(arr: np.ndarray, quote: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """All LF positions, and those that end a record (LFs inside quoted fields do not)."""
+    nl = np.flatnonzero(arr == 10)
+    if quote is None or nl.size == 0:
+        return nl, nl
+    q = np.flatnonzero(arr == quote)
+    if q.size == 0:
+        return nl, nl
+    return nl, nl[(np.searchsorted(q, nl) & 1) == 0]
+
+
+@dataclass
+class _Chunk:
+    data: bytes
+    base: int  # file offset of data[0]
+    starts: np.ndarray  # record start positions in data
+    ends: np.ndarray  # record end positions (exclusive, before CR/LF)
+    lines: np.ndarray  # 1-based physical line of each record
+    first_record: int
+
+
+def _csv_chunks(path: Path, dialect: Dialect, batch_bytes: int, skip: int, first_line: int) -> Iterator[_Chunk]:
+    quote = ord(dialect.quote) if dialect.quote else None
+    record, line, base = 0, first_line, skip
+    carry = b""
+    with path.open("rb") as fh:
+        fh.seek(skip)
+        eof = False
+        while not eof or carry:
+            block = fh.read(batch_bytes) if not eof else b""
+            eof = eof or not block
+            buf = carry + block
+            if not buf:
+                break
+            arr = np.frombuffer(buf, dtype=np.uint8)
+            nl, term = _terminators(arr, quote)
+            if eof:
+                cut = len(buf)
+                if term.size == 0 or term[-1] != len(buf) - 1:
+                    term = np.append(term, len(buf))  # last record without LF
+            elif term.size == 0:
+                carry = buf
+                continue
+            else:
+                cut = int(term[-1]) + 1
+            data, carry = buf[:cut], buf[cut:]
+            nl = nl[nl < cut]
+            chunk = _make_chunk(data, arr[:cut], nl, term, base, record, line)
+            yield chunk
+            record += chunk.starts.size
+            line += nl.size
+            base += cut
+
+
+def _make_chunk(data: bytes, arr: np.ndarray, nl: np.ndarray, term: np.ndarray, base: int, record: int,
+                line: int) -> _Chunk:
+    starts = np.concatenate(([0], term[:-1] + 1)).astype(np.int64)
+    ends = term.astype(np.int64).copy()
+    if ends.size:
+        last = min(int(ends[-1]), len(data))
+        ends[-1] = last
+        has_cr = (ends > starts) & (arr[np.maximum(ends - 1, 0)] == 13)
+        ends = ends - has_cr
+    if nl.size == int(np.count_nonzero(term < len(data))):  # no quoted line breaks: record i is line i
+        lines = line + np.arange(starts.size, dtype=np.int64)
+    else:  # count LFs before each record start
+        lines = line + np.searchsorted(nl, starts).astype(np.int64)
+    return _Chunk(data, base, starts, ends, lines, record)
+
+
+def _parse_utf8(payload: bytes, names: list[str], sep: str, quote: str | None) -> pl.DataFrame:
+    schema = {n: pl.String for n in names}
+    if not payload:
+        return pl.DataFrame(schema=schema)
+    return pl.read_csv(payload, has_header=False, separator=sep, quote_char=quote, schema=schema,
+                       truncate_ragged_lines=False, raise_if_empty=False)
+
+
+def _field_counts(data: bytes, chunk: _Chunk, sep: str, quote: str | None) -> np.ndarray:
+    arr = np.frombuffer(data, dtype=np.uint8)
+    s = np.flatnonzero(arr == ord(sep))
+    if quote is not None:
+        q = np.flatnonzero(arr == ord(quote))
+        if q.size:
+            s = s[(np.searchsorted(q, s) & 1) == 0]
+    rec = np.searchsorted(chunk.starts, s, side="right") - 1
+    return np.bincount(rec, minlength=chunk.starts.size) + 1
+
+
+def _decode_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_issues: list[dict]) -> Batch:
+    names = fspec.names
+    text, bad = decode_marked(chunk.data, dialect.codec)
+    payload = text.encode("utf-8")
+    frame = None
+    try:
+        frame = _parse_utf8(payload, names, dialect.sep, dialect.quote)
+    except pl.exceptions.PolarsError:
+        frame = None
+    if frame is None or frame.height != chunk.starts.size or not _counts_ok(frame, text, chunk, dialect, names):
+        return _slow_csv_chunk(chunk, fspec, dialect, text, bad)
+    return _finish(frame, chunk, bad, dialect, list(file_issues))
+
+
+def _counts_ok(frame: pl.DataFrame, text: str, chunk: _Chunk, dialect: Dialect, names: list[str]) -> bool:
+    total = text.count(dialect.sep)
+    if dialect.quote and dialect.quote in text:
+        inside = frame.select(pl.sum_horizontal(
+            pl.col(n).str.count_matches(dialect.sep, literal=True).sum() for n in names)).item()
+        total -= int(inside or 0)
+    return total == frame.height * (len(names) - 1)
+
+
+def _slow_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, text: str, bad: list) -> Batch:
+    """Some records have the wrong number of fields (or are blank): reject them, parse the rest."""
+    names = fspec.names
+    counts = _field_counts(chunk.data, chunk, dialect.sep, dialect.quote)
+    issues: list[dict] = []
+    keep = np.ones(chunk.starts.size, dtype=bool)
+    for i in np.flatnonzero(counts != len(names)):
+        s, e = int(chunk.starts[i]), int(chunk.ends[i])
+        rec, line, off = chunk.first_record + int(i), int(chunk.lines[i]), chunk.base + s
+        keep[i] = False
+        if e <= s:
+            issues.append(issue(rec, line, off, None, "blank-row", "", "空行です"))
+        else:
+            raw = chunk.data[s:e].decode(dialect.codec, errors="replace")
+            issues.append(issue(rec, line, off, None, "field-count", raw[:200],
+                                f"項目数が {int(counts[i])} です(レイアウトは {len(names)} 項目)"))
+    kept = np.flatnonzero(keep)
+    pieces = [chunk.data[int(chunk.starts[i]):int(chunk.ends[i])] for i in kept]
+    sub = _Chunk(b"\n".join(pieces) + (b"\n" if pieces else b""), chunk.base, chunk.starts[kept],
+                 chunk.ends[kept], chunk.lines[kept], chunk.first_record)
+    # positions of undecodable bytes refer to the original chunk; keep them with the original starts
+    text2, _ = decode_marked(sub.data, dialect.codec)
+    frame = _parse_utf8(text2.encode("utf-8"), names, dialect.sep, dialect.quote)
+    recs = chunk.first_record + kept
+    bad_kept = [(s, e) for s, e in bad if keep[_record_of(chunk.starts, s)]]
+    batch = _finish(frame, chunk, bad_kept, dialect, issues, records=recs)
+    batch.records = int(chunk.starts.size)
+    return batch
+
+
+def _record_of(starts: np.ndarray, pos: int) -> int:
+    return int(np.searchsorted(starts, pos, side="right") - 1)
+
+
+def _finish(frame: pl.DataFrame, chunk: _Chunk, bad: list, dialect: Dialect, issues: list[dict],
+            records: np.ndarray | None = None) -> Batch:
+    if records is None:
+        records = chunk.first_record + np.arange(chunk.starts.size, dtype=np.int64)
+    idx = records - chunk.first_record
+    frame = frame.with_columns(
+        pl.Series("__rec", records, dtype=pl.Int64),
+        pl.Series("__line", chunk.lines[idx], dtype=pl.Int64),
+        pl.Series("__off", chunk.base + chunk.starts[idx], dtype=pl.Int64),
+    )
+    batch = Batch(frame, issues, records=int(chunk.starts.size), bytes=len(chunk.data))
+    if bad:
+        _csv_bad_bytes(batch, chunk, bad, records)
+    return batch
+
+
+def _csv_bad_bytes(batch: Batch, chunk: _Chunk, bad: list, records: np.ndarray) -> None:
+    row_of_rec = {int(r): i for i, r in enumerate(records)}
+    names = [c for c in batch.frame.columns if not c.startswith("__")]
+    seen: set[tuple[int, str | None]] = set()
+    for s, e in bad:
+        ci = _record_of(chunk.starts, s)
+        rec = chunk.first_record + ci
+        row = batch.frame.row(row_of_rec[rec], named=True) if rec in row_of_rec else {}
+        items = [n for n in names if row.get(n) and REPLACEMENT in row[n]]
+        item = items[0] if items else None
+        key = (rec, item)
+        if key in seen:
+            continue
+        seen.add(key)
+        raw = chunk.data[s:e].hex(" ").upper()
+        batch.issues.append(issue(rec, int(chunk.lines[ci]), chunk.base + s, item, "encoding",
+                                  row.get(item) if item else raw,
+                                  f"文字コードとして読めないバイト {raw} (ファイル先頭から {chunk.base + s} バイト目)"))
+        if item:
+            batch.bad_cells.append((rec, item))
+
+
+# ---------------------------------------------------------------------------------- fixed length
+
+
+@dataclass(frozen=True)
+class FixedGeometry:
+    names: list[str]
+    widths: list[int]
+    offsets: list[int]
+    reclen: int
+
+    @classmethod
+    def of(cls, fspec: FileSpec) -> FixedGeometry:
+        widths = [it.fixed_width() for it in fspec.items]
+        offsets = list(np.concatenate(([0], np.cumsum(widths)[:-1])).astype(int))
+        return cls(fspec.names, widths, offsets, int(sum(widths)))
+
+    def expand_maps(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Source byte columns, their destination columns, and separator columns in the expanded row."""
+        src, dst, seps = [], [], []
+        pos = 0
+        for off, w in zip(self.offsets, self.widths, strict=True):
+            src.extend(range(off, off + w))
+            dst.extend(range(pos, pos + w))
+            pos += w
+            seps.append(pos)
+            pos += 1
+        return np.array(src), np.array(dst), np.array(seps)
+
+    def field_at(self, expanded_pos: int) -> tuple[int, int]:
+        """Field index and raw byte position inside the record for a position in an expanded row."""
+        pos = expanded_pos
+        for j, w in enumerate(self.widths):
+            if pos < w:
+                return j, self.offsets[j] + pos
+            pos -= w + 1
+        return len(self.widths) - 1, self.reclen - 1
+
+
+def _fixed_records(path: Path, geo: FixedGeometry, dialect: Dialect, batch_bytes: int) -> Iterator[_Chunk]:
+    """Records of a fixed-length file: by line end when there is one, else by stride."""
+    if dialect.line_end != "none":
+        yield from _csv_chunks(path, replace(dialect, quote=None), batch_bytes, 0, 1)
+        return
+    per = max(1, batch_bytes // geo.reclen)
+    record, base = 0, 0
+    with path.open("rb") as fh:
+        while data := fh.read(per * geo.reclen):
+            n = -(-len(data) // geo.reclen)
+            starts = np.arange(n, dtype=np.int64) * geo.reclen
+            ends = np.minimum(starts + geo.reclen, len(data))
+            yield _Chunk(data, base, starts, ends, record + 1 + np.arange(n, dtype=np.int64), record)
+            record += n
+            base += len(data)
+
+
+def _decode_fixed_chunk(chunk: _Chunk, geo: FixedGeometry, dialect: Dialect) -> Batch:
+    lengths = chunk.ends - chunk.starts
+    good = lengths == geo.reclen
+    issues = [issue(chunk.first_record + int(i), int(chunk.lines[i]), chunk.base + int(chunk.starts[i]), None,
+                    "record-length" if lengths[i] else "blank-row",
+                    chunk.data[int(chunk.starts[i]):int(chunk.ends[i])].decode(dialect.codec, "replace")[:200],
+                    f"レコード長が {int(lengths[i])} バイトです(レイアウトは {geo.reclen} バイト)")
+              for i in np.flatnonzero(~good)]
+    idx = np.flatnonzero(good)
+    rows = _fixed_matrix(chunk, idx, geo)
+    src, dst, seps = geo.expand_maps()
+    out = np.empty((idx.size, geo.reclen + len(geo.widths)), dtype=np.uint8)
+    out[:, dst] = rows[:, src] if idx.size else rows
+    ctrl = np.flatnonzero(((out[:, dst] == 0x1F) | (out[:, dst] == 0x0A) | (out[:, dst] == 0x0D)).any(axis=1))
+    out[:, seps[:-1]] = 0x1F
+    out[:, seps[-1]] = 0x0A
+    bad_cells: list[tuple[int, str]] = []
+    for r in ctrl:  # control bytes that would break the row apart: report and blank them out
+        cols = np.flatnonzero(np.isin(out[r, dst], (0x1F, 0x0A, 0x0D)))
+        j, inpos = geo.field_at(int(dst[cols[0]]))
+        rec = chunk.first_record + int(idx[r])
+        issues.append(issue(rec, int(chunk.lines[idx[r]]), chunk.base + int(chunk.starts[idx[r]]) + inpos,
+                            geo.names[j], "encoding", None, "固定長レコードに制御文字(改行等)が含まれています"))
+        bad_cells.append((rec, geo.names[j]))
+        row = out[r, dst]
+        row[np.isin(row, (0x1F, 0x0A, 0x0D))] = 0x20
+        out[r, dst] = row
+    text, bad = decode_marked(out.tobytes(), dialect.codec)
+    frame = _parse_utf8(text.encode("utf-8"), geo.names, FIXED_SEP, None)
+    records = chunk.first_record + idx
+    frame = frame.with_columns(
+        pl.Series("__rec", records, dtype=pl.Int64),
+        pl.Series("__line", chunk.lines[idx], dtype=pl.Int64),
+        pl.Series("__off", chunk.base + chunk.starts[idx], dtype=pl.Int64),
+    )
+    batch = Batch(frame, issues, bad_cells, records=int(chunk.starts.size), bytes=len(chunk.data))
+    stride = out.shape[1]
+    seen: set[tuple[int, int]] = set()
+    for s, e in bad:
+        r, j_pos = divmod(s, stride)
+        j, inpos = geo.field_at(j_pos)
+        if (r, j) in seen:
+            continue
+        seen.add((r, j))
+        rec = chunk.first_record + int(idx[r])
+        offset = chunk.base + int(chunk.starts[idx[r]]) + inpos
+        raw = out.reshape(-1)[s:e].tobytes().hex(" ").upper()
+        batch.issues.append(issue(rec, int(chunk.lines[idx[r]]), offset, geo.names[j], "encoding",
+                                  frame[r, geo.names[j]],
+                                  f"文字コードとして読めないバイト {raw} (ファイル先頭から {offset} バイト目)"))
+        batch.bad_cells.append((rec, geo.names[j]))
+    return batch
+
+
+def _fixed_matrix(chunk: _Chunk, idx: np.ndarray, geo: FixedGeometry) -> np.ndarray:
+    arr = np.frombuffer(chunk.data, dtype=np.uint8)
+    if idx.size == 0:
+        return np.empty((0, geo.reclen), dtype=np.uint8)
+    starts = chunk.starts[idx]
+    step = int(starts[1] - starts[0]) if starts.size > 1 else geo.reclen
+    if step >= geo.reclen and np.all(np.diff(starts) == step) and starts[0] + step * starts.size <= arr.size + step:
+        tail = int(starts[0]) + step * starts.size
+        if tail <= arr.size:
+            return arr[int(starts[0]):tail].reshape(starts.size, step)[:, :geo.reclen]
+    return np.stack([arr[int(s):int(s) + geo.reclen] for s in starts])
+
+
+# --------------------------------------------------------------------------------------- public
+
+
+def _skip_header(path: Path, fspec: FileSpec, dialect: Dialect) -> tuple[int, int, list[dict]]:
+    """Byte offset after the BOM/header, the first data line, and header issues."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    skip = len(BOM) if head.startswith(BOM) and dialect.encoding.startswith("utf-8") else 0
+    if not dialect.header:
+        return skip, 1, []
+    end = head.find(b"\n", skip)
+    end = len(head) if end < 0 else end
+    raw = head[skip:end].rstrip(b"\r")
+    text = raw.decode(dialect.codec, errors="replace")
+    found = next(csv.reader(io.StringIO(text), delimiter=dialect.sep, quotechar=dialect.quote or '"'), [])
+    issues = []
+    if found != fspec.names:
+        diff = [f"{i + 1}列目「{a}」≠「{b}」" for i, (a, b) in enumerate(zip(found, fspec.names, strict=False))
+                if a != b][:3]
+        issues.append(issue(-1, 1, skip, None, "header", text[:200],
+                            f"見出し行がレイアウトと一致しません({len(found)}項目/レイアウト{len(fspec.names)}項目) "
+                            + " ".join(diff)))
+    return end + 1, 2, issues
+
+
+def iter_batches(path: str | Path, fspec: FileSpec, dialect: Dialect, *, batch_bytes: int = 16 << 20,
+                 prefetch: bool = True) -> Iterator[Batch]:
+    """Read ``path`` as ``fspec`` written in ``dialect``, one :class:`Batch` at a time."""
+    path = Path(path)
+    batches = _batches(path, fspec, dialect, batch_bytes)
+    return _prefetched(batches) if prefetch else batches
+
+
+def _batches(path: Path, fspec: FileSpec, dialect: Dialect, batch_bytes: int) -> Iterator[Batch]:
+    if dialect.format == "fixed":
+        geo = FixedGeometry.of(fspec)
+        for chunk in _fixed_records(path, geo, dialect, batch_bytes):
+            yield _decode_fixed_chunk(chunk, geo, dialect)
+        return
+    skip, first_line, header_issues = _skip_header(path, fspec, dialect)
+    for chunk in _csv_chunks(path, dialect, batch_bytes, skip, first_line):
+        yield _decode_csv_chunk(chunk, fspec, dialect, header_issues)
+        header_issues = []
+    if header_issues:
+        yield Batch(pl.DataFrame(schema={n: pl.String for n in fspec.names}), header_issues)
+
+
+def _prefetched(source: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Decode the next batch in a thread while the caller validates this one (polars releases the GIL)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in source:
+                if stop.is_set():
+                    return
+                q.put(item)
+            q.put(done)
+        except BaseException as exc:  # hand the error to the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=work, daemon=True, name="lgcloud-reader")
+    thread.start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
