@@ -7,8 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
 # Debian packages: Chromium for UI tests, IPAmj明朝 and HarfBuzz subsetting for certificates, poppler for PDF checks,
-# Pango for WeasyPrint, Node.js/npm to fetch the MJ character data.
-DEBIAN_PACKAGES := chromium fonts-ipamj-mincho libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils npm
+# Pango for WeasyPrint. npm (to fetch the MJ character data) is installed only when no npm command exists:
+# a machine with Node.js from elsewhere already has one, and Debian's npm would conflict with it.
+DEBIAN_PACKAGES := chromium fonts-ipamj-mincho libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 export LGCLOUD_CACHE_DIR ?= $(HOME)/.cache/lgcloud
 
 .PHONY: demo test bench lint system-packages install mojidata clean
@@ -31,6 +32,7 @@ install: system-packages $(STAMP) mojidata
 
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing Debian packages:$$missing"; apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
