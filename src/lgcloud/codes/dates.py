@@ -19,6 +19,7 @@ import unicodedata
 from calendar import monthrange
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Literal
 
 from lgcloud.codes.eras import Era, era, era_of, format_era_year, format_wareki, kanji_number, to_wareki
@@ -227,6 +228,7 @@ def _parse_single(s: str, estimated: bool, text: str) -> _Shape:
     return _Shape(point, estimated, approx is not None, part, tail)
 
 
+@lru_cache(maxsize=65_536)  # migrations repeat the same dates (birth dates) millions of times
 def _parse_shape(text: str) -> _Shape:
     s = _normalize(text)
     if not s:
@@ -301,7 +303,10 @@ class JpDate:
 
     @classmethod
     def parse(cls, text: str, *, exact_only: bool = False) -> JpDate:
-        """Parse any accepted form. ``exact_only`` for the dates the standard requires to be on the calendar."""
+        """Parse any accepted form. ``exact_only`` for the dates the standard requires to be on the calendar.
+
+        ``raw`` is the text with only its outer whitespace (fixed-width padding) removed.
+        """
         if not isinstance(text, str):
             raise CodesError("日付は文字列で指定してください", code="codes-bad-date")
         raw = text.strip()
@@ -354,8 +359,8 @@ class JpDate:
 
     # derived views
 
-    @property
-    def shape(self) -> _Shape:
+    def _parsed(self) -> _Shape:
+        """The structure of ``raw`` (re-parsed after `from_db` / `from_json`, which carry only the three fields)."""
         return self._shape if self._shape is not None else _parse_shape(self.raw)
 
     @property
@@ -369,7 +374,7 @@ class JpDate:
     @property
     def era(self) -> Era | None:
         """The era the date was written in (None for 西暦 or 年月日不詳)."""
-        start = self.shape.start
+        start = self._parsed().start
         return start.era if start else None
 
     def to_date(self) -> dt.date:
@@ -391,7 +396,7 @@ class JpDate:
         Exact and non-calendar dates take any `eras.WAREKI_STYLES`; 不詳 dates render in the long form (with
         kanji numerals when ``style="kanji"``).
         """
-        shape = self.shape
+        shape = self._parsed()
         p = shape.start
         if self.kind is not DateKind.UNKNOWN and p is not None and p.month and p.day:
             e = p.era or era_of(self.to_date()) if self.is_exact else p.era
@@ -401,4 +406,4 @@ class JpDate:
 
     def seireki(self) -> str:
         """西暦 display form (2023年3月1日, 2020年頃 …)."""
-        return _render(self.shape, western=True)
+        return _render(self._parsed(), western=True)
