@@ -155,6 +155,24 @@ def current_rows(session: Session, lg_code: str, atena_nos: list[str]) -> list[R
     return [by_no[a] for a in atena_nos if a in by_no]
 
 
+def all_current(session: Session, lg_code: str) -> list[Row]:
+    """Every person's current row (small registries, tests and exports)."""
+    stmt = (
+        select(history)
+        .join(
+            current,
+            and_(
+                current.c.lg_code == history.c.lg_code,
+                current.c.atena_no == history.c.atena_no,
+                current.c.rireki_no == history.c.rireki_no,
+            ),
+        )
+        .where(current.c.lg_code == lg_code)
+        .order_by(history.c.atena_no)
+    )
+    return [row_from(m) for m in session.execute(stmt).mappings()]
+
+
 def history_rows(session: Session, lg_code: str, atena_no: str) -> list[Row]:
     stmt = (
         select(history)
