@@ -211,9 +211,7 @@ class LoggedInClient(TestClient):
 
 def login(app, username: str, password: str = TEST_PASSWORD) -> LoggedInClient:  # type: ignore[no-untyped-def]
     client = LoggedInClient(app, raise_server_exceptions=False)
-    response = client.post(
-        "/login", data={"username": username, "password": password}, follow_redirects=False
-    )
+    response = client.post("/login", data={"username": username, "password": password}, follow_redirects=False)
     assert response.status_code == 303, response.text
     page = client.get(response.headers["location"])
     marker = 'name="csrf_token" value="'

@@ -46,8 +46,16 @@ def test_bad_municipality_code_is_a_clear_error(cli_env: Database) -> None:
 
 
 def test_every_command_has_help() -> None:
-    for args in (["--help"], ["db", "--help"], ["group", "create", "--help"], ["municipality", "add", "--help"],
-                 ["user", "add", "--help"], ["token", "create", "--help"], ["audit", "verify", "--help"],
-                 ["demo", "--help"], ["serve", "--help"]):
+    for args in (
+        ["--help"],
+        ["db", "--help"],
+        ["group", "create", "--help"],
+        ["municipality", "add", "--help"],
+        ["user", "add", "--help"],
+        ["token", "create", "--help"],
+        ["audit", "verify", "--help"],
+        ["demo", "--help"],
+        ["serve", "--help"],
+    ):
         result = run(*args)
         assert result.exit_code == 0 and "Usage" in result.output, args

@@ -99,11 +99,16 @@ def test_other_municipality_tokens_are_refused_everywhere(app, database, tenants
     from fastapi.testclient import TestClient
 
     with database.session(tenants.b) as session:
-        token, _ = services.create_token(session, lg_code=tenants.b, name="全権限", scopes=sorted(services.TOKEN_SCOPES))
+        token, _ = services.create_token(
+            session, lg_code=tenants.b, name="全権限", scopes=sorted(services.TOKEN_SCOPES)
+        )
     client = TestClient(app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {token}"})
     # A token claiming A's code in its text but with B's secret is refused too.
-    forged = TestClient(app, raise_server_exceptions=False,
-                        headers={"Authorization": f"Bearer {token.replace(tenants.b, tenants.a, 1)}"})
+    forged = TestClient(
+        app,
+        raise_server_exceptions=False,
+        headers={"Authorization": f"Bearer {token.replace(tenants.b, tenants.a, 1)}"},
+    )
     before = _audit_count(database, tenants.a)
     for method, path, _ in _tenant_requests(app, tenants.a):
         _assert_refused(_send(client, method, path), "鯖江")

@@ -64,5 +64,7 @@ def test_bad_bearer_token_is_401(client) -> None:  # type: ignore[no-untyped-def
 def test_cookie_writes_need_the_csrf_token(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
     client = login_as("admin")
     del client.headers["X-CSRF-Token"]
-    response = client.post(f"/api/v1/municipalities/{tenants.a}/tokens", json={"name": "x", "scopes": ["resident:read"]})
+    response = client.post(
+        f"/api/v1/municipalities/{tenants.a}/tokens", json={"name": "x", "scopes": ["resident:read"]}
+    )
     assert _is_problem(response, 403)["code"] == "csrf"

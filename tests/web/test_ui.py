@@ -27,8 +27,11 @@ def test_anonymous_page_redirects_to_login(client, tenants) -> None:  # type: ig
 
 
 def test_login_does_not_redirect_off_site(client, tenants) -> None:  # type: ignore[no-untyped-def]
-    response = client.post("/login", data={"username": "clerk-182079", "password": "test-password-123",
-                                           "next": "//evil.example/"}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": "clerk-182079", "password": "test-password-123", "next": "//evil.example/"},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == f"/m/{tenants.a}/"
 
 
@@ -39,11 +42,15 @@ def test_operator_console_lists_members_without_personal_data(login_as) -> None:
 
 def test_admin_adds_a_user_through_the_form(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
     client = login_as("admin")
-    response = client.post(f"/m/{tenants.a}/users", data={
-        "username": "new-clerk", "password": "long-enough-pw", "role": "clerk", "csrf_token": client.csrf_token})
+    response = client.post(
+        f"/m/{tenants.a}/users",
+        data={"username": "new-clerk", "password": "long-enough-pw", "role": "clerk", "csrf_token": client.csrf_token},
+    )
     assert response.status_code == 200 and "new-clerk" in response.text
-    short = client.post(f"/m/{tenants.a}/users", data={
-        "username": "x", "password": "short", "role": "clerk", "csrf_token": client.csrf_token})
+    short = client.post(
+        f"/m/{tenants.a}/users",
+        data={"username": "x", "password": "short", "role": "clerk", "csrf_token": client.csrf_token},
+    )
     assert "10文字以上" in short.text
 
 
