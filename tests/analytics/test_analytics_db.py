@@ -75,6 +75,10 @@ def test_reference_dates_are_kept_apart(database: Database) -> None:
     assert april is not None and set(april.records) == {"011002"}
     assert june.snapshot is not None and set(june.snapshot.records) == {"012025"}
     assert views.build("status", june).as_dict(value_column="団体数")["未回答"] == 1740
+    trend = views.build("trend", june)
+    june_rows = [r for r in trend.rows if r[0] == "2018-06-15"]
+    assert sorted(r[trend.columns.index("種類")] for r in june_rows) == ["公表集計値", "団体別データ"]
+    assert views.chart("trend", june).series == ("クラウド未導入", "単独クラウド", "自治体クラウド", "クラウド導入計")
 
 
 def test_aggregates_are_the_fallback(database: Database) -> None:
@@ -83,6 +87,9 @@ def test_aggregates_are_the_fallback(database: Database) -> None:
     assert ctx.snapshot is None
     assert views.build("status", ctx).as_dict(value_column="団体数")["自治体クラウド"] == 404
     assert views.build("checks", ctx).column("判定")[1] == "一致"
+    cost = views.build("cost-per-resident", ctx)  # no costs stored: the 2018 survey's published values
+    assert cost.as_dict(value_column="円/人")["2万人未満"] == 11724 and "公表値を表示" in cost.notes[0]
+    assert views.chart("cost-per-resident", ctx).series == ("円/人",)
     with pytest.raises(NotFound):
         views.build("status-by-prefecture", ctx)
 

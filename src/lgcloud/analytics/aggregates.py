@@ -6,7 +6,7 @@ dates are never added together (H30.4.1 407/660 and H30.6.15 404/667 are differe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -161,32 +161,44 @@ def table(d: Dataset) -> Table:
     return values_table(d)
 
 
-def trend_table() -> Table:
-    """Status counts across reference dates, one row per dataset (never merged)."""
+@dataclass(frozen=True)
+class TrendPoint:
+    """Status counts of one reference date from one source (a dataset or a per-municipality snapshot)."""
+
+    ref_date: date
+    counts: Mapping[str, int | None]
+    source: str
+    verified: bool | None = None
+    kind: str = "公表集計値"
+
+
+def _points() -> list[TrendPoint]:
+    return [
+        TrendPoint(d.ref_date, {str(k): v for k, v in d.values.items()}, d.source, d.verified) for d in find("status")
+    ]
+
+
+def trend_table(extra: Sequence[TrendPoint] = ()) -> Table:
+    """Status counts across reference dates, one row per source (never merged, even on the same date)."""
     rows = []
-    for d in sorted(find("status"), key=lambda x: (x.ref_date, x.id)):
-        shared, standalone = d.values.get(Status.SHARED), d.values.get(Status.STANDALONE)
+    for p in sorted([*_points(), *extra], key=lambda x: (x.ref_date, x.kind, x.source)):
+        shared, standalone = p.counts.get(Status.SHARED), p.counts.get(Status.STANDALONE)
         cloud = shared + standalone if shared is not None and standalone is not None else None
+        mark = "—" if p.verified is None else ("○" if p.verified else "未確認")
         rows.append(
-            (
-                d.ref_date.isoformat(),
-                d.values.get(Status.NONE),
-                standalone,
-                shared,
-                cloud,
-                "○" if d.verified else "未確認",
-                d.source,
-            )
+            (p.ref_date.isoformat(), p.counts.get(Status.NONE), standalone, shared, cloud, p.kind, mark, p.source)
         )
+    title = "クラウド導入状況の推移" + ("" if extra else "（公表集計値）")
     return make_table(
         "trend",
-        "クラウド導入状況の推移（公表集計値）",
+        title,
         (
             "基準日",
             Status.NONE.value,
             Status.STANDALONE.value,
             Status.SHARED.value,
             "クラウド導入計",
+            "種類",
             "確認",
             "出典",
         ),

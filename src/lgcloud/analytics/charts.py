@@ -186,13 +186,18 @@ def counts_chart(table: Table, ylabel: str = "団体数") -> Chart:
 
 
 def trend_chart(table: Table) -> Chart:
+    """Lines of the published aggregates only: a line never joins figures of different sources."""
+    if "種類" in table.columns:
+        kind = table.columns.index("種類")
+        rows = [r for r in table.rows if r[kind] == "公表集計値"]
+        table = Table(table.key, "クラウド導入状況の推移（公表集計値）", table.columns, tuple(rows))
     series = [c for c in table.columns[1:5] if any(isinstance(v, int) for v in table.column(c))]
     return line_chart(table, table.columns[0], series, ylabel="団体数")
 
 
 def cost_chart(table: Table) -> Chart:
     series = [c for c in table.columns if c.endswith(" 円/人") and not c.startswith("全体")]
-    series = [c for c in series if any(isinstance(v, int | float) for v in table.column(c))]
+    series = [c for c in series if any(isinstance(v, int | float) for v in table.column(c))] or ["円/人"]
     return bar_chart(table, table.columns[0], series, ylabel="円/人", skip_rows=("計",))
 
 

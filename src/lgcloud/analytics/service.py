@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from lgcloud.analytics import importer
+from lgcloud.analytics import aggregates, importer
 from lgcloud.analytics.models import Cost, PopulationTable, PopulationValue, StatusRow, StatusSnapshot, Usage
 from lgcloud.analytics.municipalities import Population, census_2020_japanese, population_from_rows
 from lgcloud.analytics.status import Snapshot, StatusRecord
@@ -110,6 +110,16 @@ def _status_row(ref_date: date, record: StatusRecord, file_name: str, actor: str
 
 def snapshot_dates(session: Session) -> list[date]:
     return list(session.execute(select(StatusSnapshot.ref_date).order_by(StatusSnapshot.ref_date)).scalars())
+
+
+def snapshot_points(session: Session) -> list[aggregates.TrendPoint]:
+    """Status counts of every stored reference date (rows present only; absent municipalities are not guessed)."""
+    counts: dict[date, dict[str, int | None]] = {}
+    query = select(StatusRow.ref_date, StatusRow.status, func.count()).group_by(StatusRow.ref_date, StatusRow.status)
+    for ref_date, status, count in session.execute(query):
+        counts.setdefault(ref_date, {s.value: 0 for s in Status})[status] = int(count)
+    sources = dict(session.execute(select(StatusSnapshot.ref_date, StatusSnapshot.source)).all())
+    return [aggregates.TrendPoint(d, c, sources.get(d, ""), None, "団体別データ") for d, c in sorted(counts.items())]
 
 
 def load_snapshot(session: Session, ref_date: date) -> Snapshot | None:
@@ -309,6 +319,7 @@ def context(
         costs=costs_for(session, year) if year is not None else None,
         fiscal_year=year,
         own_members=own_members(session, group_id),
+        snapshot_points=snapshot_points(session),
     )
 
 

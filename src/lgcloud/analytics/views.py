@@ -47,6 +47,8 @@ class Context:
     costs: Mapping[str, int] | None = None
     fiscal_year: int | None = None
     own_members: Sequence[OwnMember] = ()
+    #: status counts of every stored reference date (per-municipality data), for the trend
+    snapshot_points: Sequence[aggregates.TrendPoint] = ()
 
     @property
     def date(self) -> date:
@@ -108,7 +110,18 @@ def _groups(ctx: Context) -> Table:
 
 def _cost(ctx: Context) -> Table:
     if not ctx.costs:
-        raise NotFound("経費データがありません（lgcloud analytics import-costs で登録）", code="no-cost-data")
+        reference = aggregates.table(aggregates.dataset("h29-cost-by-band"))
+        note = "団体別の経費データがないため、総務省調査（H29年度予算）の公表値を表示（import-costs で登録）。"
+        return make_table(
+            "cost-per-resident",
+            reference.title,
+            reference.columns,
+            reference.rows,
+            ref_date=reference.ref_date,
+            source=reference.source,
+            verified=reference.verified,
+            notes=(note, *reference.notes),
+        )
     return cost_per_resident_table(ctx.costs, ctx.snapshot, ctx.population, ctx.scheme, ctx.fiscal_year)
 
 
@@ -148,7 +161,7 @@ BUILDERS: dict[str, tuple[str, Callable[[Context], Table]]] = {
     "status-by-prefecture": ("都道府県別", _by_prefecture),
     "status-by-band": ("人口規模別", _by_band),
     "groups": ("クラウドグループ", _groups),
-    "trend": ("推移", lambda ctx: aggregates.trend_table()),
+    "trend": ("推移", lambda ctx: aggregates.trend_table(ctx.snapshot_points)),
     "aggregates": ("公表集計値の一覧", lambda ctx: aggregates.catalogue_table()),
     "cost-per-resident": ("一人当たり経費", _cost),
     "own-group": ("本グループの状況", _own_group),
