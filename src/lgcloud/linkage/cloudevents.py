@@ -1,0 +1,137 @@
+"""CloudEvents 1.0 (structured JSON) envelopes for outbox events.
+
+The envelope is built when it is read: the outbox row names the snapshot (宛名番号 + 履歴番号) and the
+history is append-only, so the same event always yields the same ``data``. Only ``支援対象者`` is
+evaluated at read time, so a protection set later also protects the earlier events of that person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text, tuple_
+from sqlalchemy.orm import Session
+
+from lgcloud.linkage import vocabulary
+from lgcloud.linkage.outbox import OutboxEvent
+from lgcloud.residents.model import Ido, Row
+from lgcloud.residents.models import history, ido
+from lgcloud.residents.repository import ido_from, row_from
+
+SPECVERSION = "1.0"
+CONTENT_TYPE = "application/cloudevents+json"
+BATCH_CONTENT_TYPE = "application/cloudevents-batch+json"
+SCHEMA_BASE = "https://lgcloud.jp/schemas/events/"
+#: CloudEvents extension attribute carrying the per-municipality sequence number (the cursor).
+SEQ_ATTRIBUTE = "lgcloudseq"
+
+ProtectionCheck = Callable[[Session, str, str], bool | None]
+
+
+def source_of(lg_code: str) -> str:
+    """The CloudEvents ``source`` of a municipality."""
+    return f"urn:lgcloud:municipality:{lg_code}"
+
+
+def schema_uri(event_type: str) -> str:
+    return f"{SCHEMA_BASE}{event_type}/v1"
+
+
+def iso_time(moment: datetime) -> str:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _default_protection() -> ProtectionCheck:
+    """``lgcloud.protection.is_protected`` when that package is installed; otherwise 不明 (None)."""
+    try:
+        from lgcloud.protection import is_protected  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        return lambda _s, _l, _a: None
+    return is_protected  # type: ignore[no-any-return]
+
+
+def municipality(session: Session, lg_code: str) -> vocabulary.Municipality:
+    row = session.execute(
+        text("SELECT prefecture, name FROM tenancy_municipalities WHERE lg_code = :c"), {"c": lg_code}
+    ).first()
+    if row is None:
+        return vocabulary.Municipality(lg_code, "", "")
+    return vocabulary.Municipality(lg_code, row[0], row[1])
+
+
+def _rows(session: Session, lg_code: str, events: Sequence[OutboxEvent]) -> dict[tuple[str, int], Row]:
+    keys = {(e.payload["atena_no"], int(e.payload["rireki_no"])) for e in events if "rireki_no" in e.payload}
+    if not keys:
+        return {}
+    stmt = select(history).where(
+        history.c.lg_code == lg_code, tuple_(history.c.atena_no, history.c.rireki_no).in_(sorted(keys))
+    )
+    return {(m["atena_no"], m["rireki_no"]): row_from(m) for m in session.execute(stmt).mappings()}
+
+
+def _idos(session: Session, lg_code: str, events: Sequence[OutboxEvent]) -> dict[int, Ido]:
+    ids = sorted({int(e.payload["ido_id"]) for e in events if e.payload.get("ido_id") is not None})
+    if not ids:
+        return {}
+    stmt = select(ido).where(ido.c.lg_code == lg_code, ido.c.ido_id.in_(ids))
+    return {m["ido_id"]: ido_from(m) for m in session.execute(stmt).mappings()}
+
+
+def envelopes(
+    session: Session,
+    lg_code: str,
+    events: Sequence[OutboxEvent],
+    *,
+    include_mynumber: bool = False,
+    protection: ProtectionCheck | None = None,
+) -> list[dict[str, Any]]:
+    """The CloudEvents of ``events`` (one municipality), in the given order."""
+    check = protection or _default_protection()
+    rows, idos = _rows(session, lg_code, events), _idos(session, lg_code, events)
+    place = municipality(session, lg_code)
+    flags: dict[str, bool | None] = {}
+    out = []
+    for event in events:
+        subject = event.subject or ""
+        if subject and subject not in flags:
+            flags[subject] = check(session, lg_code, subject)
+        data = _data(event, rows, idos, place, include_mynumber)
+        data["支援対象者"] = flags.get(subject)
+        out.append(envelope(event, data))
+    return out
+
+
+def _data(
+    event: OutboxEvent,
+    rows: dict[tuple[str, int], Row],
+    idos: dict[int, Ido],
+    place: vocabulary.Municipality,
+    include_mynumber: bool,
+) -> dict[str, Any]:
+    p = event.payload
+    row = rows.get((p.get("atena_no", ""), int(p.get("rireki_no", 0))))
+    if row is None:  # an event type without a snapshot: pass its payload through
+        return {"内容": p}
+    record = idos.get(int(p["ido_id"])) if p.get("ido_id") is not None else None
+    return {
+        "異動": vocabulary.ido(record, p, event.subject or ""),
+        "人": vocabulary.person(row, place, include_mynumber=include_mynumber),
+    }
+
+
+def envelope(event: OutboxEvent, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "specversion": SPECVERSION,
+        "id": event.event_id,
+        "source": source_of(event.lg_code),
+        "type": event.type,
+        "subject": event.subject,
+        "time": iso_time(event.occurred_at),
+        "datacontenttype": "application/json",
+        "dataschema": schema_uri(event.type),
+        SEQ_ATTRIBUTE: event.seq,
+        "data": data,
+    }

@@ -1,0 +1,120 @@
+"""The PULL feed: a municipality's events after a cursor, in seq order, with an optional long poll.
+
+Cursor = the per-municipality outbox ``seq`` (gap-free, commit-ordered; see :mod:`outbox`). A page
+returns ``next_cursor``: the last event's seq, or — when fewer than ``limit`` events matched a type
+filter — the head seen by this read, so a filtered consumer does not rescan skipped events.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lgcloud.db import Database
+from lgcloud.errors import LgcloudError
+from lgcloud.linkage import cloudevents, outbox
+from lgcloud.linkage.catalogue import BY_TYPE
+from lgcloud.tenancy.audit import record_audit
+
+MAX_LIMIT = 1000
+MAX_WAIT_SECONDS = 30.0
+POLL_INTERVAL = 0.05
+
+
+class FeedError(LgcloudError):
+    code = "feed-invalid"
+    status = 422
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    events: list[dict[str, Any]]
+    next_cursor: int
+    head: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"events": self.events, "next_cursor": str(self.next_cursor), "head": str(self.head)}
+
+
+def parse_cursor(text: str | None) -> int:
+    if text in (None, ""):
+        return 0
+    if not text.isdigit() or len(text) > 18:
+        raise FeedError("カーソルは0以上の整数で指定してください", code="cursor-invalid", cursor=text)
+    return int(text)
+
+
+def check_types(types: Sequence[str]) -> list[str]:
+    unknown = [t for t in types if t not in BY_TYPE]
+    if unknown:
+        raise FeedError(f"不明なイベント種別です: {', '.join(unknown)}", code="type-invalid", types=unknown)
+    return list(dict.fromkeys(types))
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise FeedError(f"limit は1〜{MAX_LIMIT}で指定してください", code="limit-invalid")
+    return limit
+
+
+def read_page(
+    session: Session,
+    lg_code: str,
+    *,
+    after: int,
+    limit: int,
+    types: Sequence[str] = (),
+    include_mynumber: bool = False,
+) -> FeedPage:
+    """One page. The head is read *first*, so nothing committed meanwhile is skipped by a filter."""
+    head = outbox.head(session, lg_code)
+    found = outbox.read(session, lg_code, after=after, limit=limit, types=types, until=head)
+    events = cloudevents.envelopes(session, lg_code, found, include_mynumber=include_mynumber)
+    if len(found) == limit:
+        next_cursor = found[-1].seq
+    else:
+        next_cursor = max(after, head) if types else (found[-1].seq if found else after)
+    return FeedPage(events, next_cursor, head)
+
+
+def fetch(
+    database: Database,
+    lg_code: str,
+    *,
+    after: int,
+    limit: int,
+    types: Sequence[str] = (),
+    wait: float = 0.0,
+    actor: str,
+    include_mynumber: bool = False,
+    source_ip: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FeedPage:
+    """A page, waiting up to ``wait`` seconds (≤ 30) for a first event; the read is audited."""
+    deadline = time.monotonic() + max(0.0, min(wait, MAX_WAIT_SECONDS))
+    while True:
+        with database.session(lg_code) as session:
+            page = read_page(session, lg_code, after=after, limit=limit, types=types,
+                             include_mynumber=include_mynumber)
+            if page.events or time.monotonic() >= deadline:
+                _audit(session, lg_code, actor, page, after, source_ip)
+                return page
+        sleep(POLL_INTERVAL)
+
+
+def _audit(session: Session, lg_code: str, actor: str, page: FeedPage, after: int, ip: str | None) -> None:
+    if not page.events:
+        return
+    record_audit(
+        session,
+        lg_code=lg_code,
+        actor=actor,
+        action="linkage:feed:read",
+        target=f"{after}..{page.next_cursor}",
+        detail={"events": len(page.events), "subjects": len({e["subject"] for e in page.events})},
+        source_ip=ip,
+    )

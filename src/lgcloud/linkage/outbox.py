@@ -1,0 +1,67 @@
+"""Read the residents' transactional outbox (``residents_outbox``): the source of every event.
+
+The residents service writes one row per changed person in the 異動's own transaction, numbering
+``seq`` from a per-tenant counter row that stays locked until commit. So seq is gap-free and
+commit-ordered per municipality: once seq N is visible, every seq < N is visible too, which is what
+makes ``after=N`` a stable cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lgcloud.residents.models import outbox
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    lg_code: str
+    seq: int
+    event_id: str
+    type: str
+    subject: str | None
+    occurred_at: datetime
+    payload: dict[str, Any]
+
+
+def _event(m: Any) -> OutboxEvent:
+    return OutboxEvent(
+        lg_code=m["lg_code"],
+        seq=int(m["seq"]),
+        event_id=m["event_id"],
+        type=m["type"],
+        subject=m["subject"],
+        occurred_at=m["occurred_at"],
+        payload=dict(m["payload"] or {}),
+    )
+
+
+def read(
+    session: Session,
+    lg_code: str,
+    *,
+    after: int = 0,
+    limit: int = 100,
+    types: Sequence[str] = (),
+    until: int | None = None,
+) -> list[OutboxEvent]:
+    """Events with ``after < seq (≤ until)``, in seq order, optionally of some types only."""
+    stmt = select(outbox).where(outbox.c.lg_code == lg_code, outbox.c.seq > after)
+    if until is not None:
+        stmt = stmt.where(outbox.c.seq <= until)
+    if types:
+        stmt = stmt.where(outbox.c.type.in_(list(types)))
+    stmt = stmt.order_by(outbox.c.seq).limit(limit)
+    return [_event(m) for m in session.execute(stmt).mappings()]
+
+
+def head(session: Session, lg_code: str) -> int:
+    """The highest committed seq of the municipality (0 before its first event)."""
+    value = session.execute(select(func.max(outbox.c.seq)).where(outbox.c.lg_code == lg_code)).scalar()
+    return int(value or 0)

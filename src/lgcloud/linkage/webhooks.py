@@ -1,0 +1,280 @@
+"""Webhook delivery: fan out new outbox events to subscriptions, then POST the due ones, signed.
+
+``deliver_due(database, now)`` is one tick of the worker; run it in-process (the embedded default)
+or with ``lgcloud linkage worker``. Delivery is at least once: a tick claims due rows with a lease
+(``next_attempt_at`` pushed forward; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers
+share the load), commits, sends over HTTP outside any transaction, then records each outcome. A worker
+killed mid-send leaves its claims to come back when the lease ends. Failures back off exponentially;
+after ``max_attempts`` the delivery is ``dead`` (visible to the admin, retried by hand). The event id
+travels as ``webhook-id`` so a consumer can drop duplicates (exactly-once effect).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from lgcloud import __version__
+from lgcloud.db import Database
+from lgcloud.linkage import cloudevents, outbox, signing
+from lgcloud.linkage.models import attempts, deliveries, subscriptions
+from lgcloud.residents.models import outbox as outbox_table
+
+USER_AGENT = f"lgcloud-webhooks/{__version__}"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_seconds: float = 10.0
+    max_seconds: float = 3600.0
+    max_attempts: int = 8
+    timeout_seconds: float = 10.0
+    lease_seconds: float = 120.0
+    batch: int = 200
+
+    def delay(self, attempt: int) -> timedelta:
+        """Wait after failed attempt ``attempt`` (1-based): base·2^(n−1), capped."""
+        return timedelta(seconds=min(self.base_seconds * 2 ** (attempt - 1), self.max_seconds))
+
+
+@dataclass(frozen=True)
+class Job:
+    lg_code: str
+    sub_id: int
+    seq: int
+    event_id: str
+    attempt: int
+    url: str
+    secret: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+@dataclass
+class TickReport:
+    fanned_out: int = 0
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+# --- tenants ----------------------------------------------------------------------------------------
+
+
+def municipalities(database: Database) -> list[str]:
+    with database.session() as session:
+        return [r[0] for r in session.execute(text("SELECT lg_code FROM tenancy_municipalities ORDER BY lg_code"))]
+
+
+# --- fan-out ----------------------------------------------------------------------------------------
+
+
+def _upsert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _lock_subscriptions(session: Session, lg_code: str) -> list[Any]:
+    stmt = select(subscriptions).where(subscriptions.c.lg_code == lg_code, subscriptions.c.active.is_(True))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.execute(stmt.order_by(subscriptions.c.sub_id)).mappings())
+
+
+def fan_out(session: Session, lg_code: str, now: datetime, batch: int = 1000) -> int:
+    """Queue a delivery for each new event of each active subscription; advance their cursors."""
+    subs = _lock_subscriptions(session, lg_code)
+    if not subs:
+        return 0
+    head = outbox.head(session, lg_code)
+    total = 0
+    for sub in subs:
+        types = list(sub["event_types"] or [])
+        events = outbox.read(session, lg_code, after=int(sub["cursor"]), limit=batch, types=types, until=head)
+        if events:
+            _queue(session, lg_code, sub["sub_id"], events, now)
+        cursor = events[-1].seq if len(events) == batch else max(int(sub["cursor"]), head)
+        if cursor != sub["cursor"]:
+            session.execute(
+                update(subscriptions)
+                .where(subscriptions.c.lg_code == lg_code, subscriptions.c.sub_id == sub["sub_id"])
+                .values(cursor=cursor)
+            )
+        total += len(events)
+    return total
+
+
+def _queue(session: Session, lg_code: str, sub_id: int, events: list[outbox.OutboxEvent], now: datetime) -> None:
+    rows = [
+        {"lg_code": lg_code, "sub_id": sub_id, "seq": e.seq, "event_id": e.event_id, "event_type": e.type,
+         "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+        for e in events
+    ]
+    stmt = _upsert(session)(deliveries).values(rows)
+    stmt = stmt.on_conflict_do_update(  # a replay resets delivered or dead rows
+        index_elements=["lg_code", "sub_id", "seq"],
+        set_={"state": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None},
+    )
+    session.execute(stmt)
+
+
+# --- claim, send, record ----------------------------------------------------------------------------
+
+
+def claim(session: Session, lg_code: str, now: datetime, policy: RetryPolicy) -> list[Job]:
+    """Due deliveries of active subscriptions, leased to this worker, with their signed bodies built."""
+    stmt = (
+        select(deliveries.c.sub_id, deliveries.c.seq, deliveries.c.event_id, deliveries.c.attempts,
+               subscriptions.c.url, subscriptions.c.secret)
+        .join(subscriptions, (subscriptions.c.lg_code == deliveries.c.lg_code)
+              & (subscriptions.c.sub_id == deliveries.c.sub_id))
+        .where(deliveries.c.lg_code == lg_code, deliveries.c.state == "pending",
+               deliveries.c.next_attempt_at <= now, subscriptions.c.active.is_(True))
+        .order_by(deliveries.c.sub_id, deliveries.c.seq)
+        .limit(policy.batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=deliveries, skip_locked=True)
+    due = list(session.execute(stmt).mappings())
+    if not due:
+        return []
+    lease = now + timedelta(seconds=policy.lease_seconds)
+    for row in due:
+        session.execute(
+            update(deliveries)
+            .where(deliveries.c.lg_code == lg_code, deliveries.c.sub_id == row["sub_id"],
+                   deliveries.c.seq == row["seq"])
+            .values(next_attempt_at=lease)
+        )
+    bodies = _bodies(session, lg_code, sorted({r["seq"] for r in due}))
+    return [
+        Job(lg_code, r["sub_id"], r["seq"], r["event_id"], r["attempts"] + 1, r["url"], r["secret"], bodies[r["seq"]])
+        for r in due
+        if r["seq"] in bodies
+    ]
+
+
+def _bodies(session: Session, lg_code: str, seqs: list[int]) -> dict[int, bytes]:
+    stmt = select(outbox_table).where(outbox_table.c.lg_code == lg_code, outbox_table.c.seq.in_(seqs))
+    events = [outbox._event(m) for m in session.execute(stmt.order_by(outbox_table.c.seq)).mappings()]
+    envelopes = cloudevents.envelopes(session, lg_code, events)
+    return {
+        e.seq: json.dumps(env, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        for e, env in zip(events, envelopes, strict=True)
+    }
+
+
+def send(client: httpx.Client, job: Job, timeout: float) -> Outcome:
+    headers = {
+        "content-type": cloudevents.CONTENT_TYPE,
+        "user-agent": USER_AGENT,
+        **signing.headers(job.secret, job.event_id, job.body),
+    }
+    started = time.perf_counter()
+    try:
+        response = client.post(job.url, content=job.body, headers=headers, timeout=timeout)
+        status, error = response.status_code, None if response.is_success else response.text[:200]
+    except httpx.HTTPError as exc:
+        status, error = None, f"{type(exc).__name__}: {exc}"[:500]
+    return Outcome(job, status, error, int((time.perf_counter() - started) * 1000))
+
+
+def record(session: Session, outcome: Outcome, now: datetime, policy: RetryPolicy) -> str:
+    """Store one attempt and the delivery's new state; returns that state."""
+    job = outcome.job
+    session.execute(
+        attempts.insert().values(lg_code=job.lg_code, sub_id=job.sub_id, seq=job.seq, attempt=job.attempt,
+                                 at=now, status_code=outcome.status_code, error=outcome.error,
+                                 duration_ms=outcome.duration_ms)
+    )
+    if outcome.ok:
+        values: dict[str, Any] = {"state": "delivered", "delivered_at": now, "last_error": None}
+    elif job.attempt >= policy.max_attempts:
+        values = {"state": "dead", "last_error": outcome.error}
+    else:
+        values = {"state": "pending", "next_attempt_at": now + policy.delay(job.attempt), "last_error": outcome.error}
+    session.execute(
+        update(deliveries)
+        .where(deliveries.c.lg_code == job.lg_code, deliveries.c.sub_id == job.sub_id, deliveries.c.seq == job.seq)
+        .values(attempts=job.attempt, last_status=outcome.status_code, **values)
+    )
+    return str(values["state"])
+
+
+def _send_all(jobs: list[Job], policy: RetryPolicy, client: httpx.Client) -> list[Outcome]:
+    """In order within a subscription, subscriptions in parallel."""
+    groups: dict[tuple[str, int], list[Job]] = defaultdict(list)
+    for job in jobs:
+        groups[(job.lg_code, job.sub_id)].append(job)
+
+    def run(group: list[Job]) -> list[Outcome]:
+        return [send(client, job, policy.timeout_seconds) for job in group]
+
+    if len(groups) == 1:
+        return run(next(iter(groups.values())))
+    with ThreadPoolExecutor(max_workers=min(8, len(groups))) as pool:
+        return [o for outcomes in pool.map(run, groups.values()) for o in outcomes]
+
+
+def deliver_due(
+    database: Database,
+    now: datetime | None = None,
+    *,
+    policy: RetryPolicy | None = None,
+    client: httpx.Client | None = None,
+    lg_codes: Iterable[str] | None = None,
+) -> TickReport:
+    """One worker tick over every municipality (or ``lg_codes``)."""
+    from lgcloud.db.base import utcnow
+
+    policy = policy or RetryPolicy()
+    now = now or utcnow()
+    report = TickReport()
+    own_client = client is None
+    client = client or httpx.Client(follow_redirects=False)
+    try:
+        for lg_code in lg_codes if lg_codes is not None else municipalities(database):
+            _tick_one(database, lg_code, now, policy, client, report)
+    finally:
+        if own_client:
+            client.close()
+    return report
+
+
+def _tick_one(database: Database, lg_code: str, now: datetime, policy: RetryPolicy, client: httpx.Client,
+              report: TickReport) -> None:
+    with database.session(lg_code) as session:
+        report.fanned_out += fan_out(session, lg_code, now)
+        jobs = claim(session, lg_code, now, policy)
+    if not jobs:
+        return
+    outcomes = _send_all(jobs, policy, client)
+    with database.session(lg_code) as session:
+        for outcome in outcomes:
+            state = record(session, outcome, now, policy)
+            report.delivered += state == "delivered"
+            report.dead += state == "dead"
+            report.failed += state != "delivered"
+    report.outcomes.extend(outcomes)
