@@ -20,7 +20,7 @@ from lgcloud.web.app import iter_routes
 from lgcloud.web.deps import current_principal, require_login
 
 #: Routes anyone may call (the login form itself, the static files, the API description).
-PUBLIC_ROUTES = {"/", "/login", "/logout", "/api/v1/openapi.json", "/api/v1/docs"}
+PUBLIC_ROUTES = {"/", "/healthz", "/login", "/logout", "/api/v1/openapi.json", "/api/v1/docs"}
 PLACEHOLDER = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 

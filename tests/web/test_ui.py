@@ -63,3 +63,7 @@ def test_logout_ends_the_session(login_as, tenants) -> None:  # type: ignore[no-
     client = login_as("clerk")
     client.post("/logout", data={"csrf_token": client.csrf_token})
     assert client.get(f"/m/{tenants.a}/", follow_redirects=False).status_code == 303
+
+
+def test_health_check(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/healthz").json() == {"status": "ok"}

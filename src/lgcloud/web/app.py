@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
 
 import lgcloud
 from lgcloud.config import Settings, get_settings
 from lgcloud.db import Database
-from lgcloud.logging import configure_logging
+from lgcloud.logging import configure_logging, get_logger
 from lgcloud.web import api, ui
 from lgcloud.web.problems import install_problem_handlers
 
+log = get_logger("lgcloud.web")
 STATIC_DIR = Path(__file__).parent / "ui" / "static"
 
 
@@ -48,12 +51,35 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database or Database.from_settings(settings)
     install_problem_handlers(app)
+    app.middleware("http")(log_requests)
+    app.get("/healthz", include_in_schema=False)(healthz)
     for router in _routers(api):
         app.include_router(router, prefix="/api/v1")
     for router in _routers(ui):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     return app
+
+
+async def log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """One structured line per request; never the query string (it may carry search terms)."""
+    started = time.perf_counter()
+    response = await call_next(request)
+    log.info(
+        "request",
+        method=request.method,
+        path=request.url.path,
+        status=response.status_code,
+        ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    return response
+
+
+def healthz(request: Request) -> dict[str, str]:
+    """For load balancers: the process is up and its database answers."""
+    with request.app.state.database.session() as session:
+        session.execute(text("SELECT 1"))
+    return {"status": "ok"}
 
 
 def iter_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
