@@ -380,3 +380,98 @@ def test_parse_never_fails_with_anything_but_a_codes_error(text: str) -> None:
     except CodesError:
         return
     assert JpDate.from_db(d.to_db()) == d
+
+
+TOKENS = [
+    "令和",
+    "平成",
+    "昭和",
+    "明治",
+    "R",
+    "h",
+    "元",
+    "年",
+    "月",
+    "日",
+    "頃",
+    "推定",
+    "から",
+    "まで",
+    "の間",
+    "上旬",
+    "下旬",
+    "春",
+    "冬",
+    "不詳",
+    "月日不詳",
+    "日不詳",
+    " ",
+    "0",
+    "1",
+    "2",
+    "12",
+    "29",
+    "30",
+    "31",
+    "45",
+    "64",
+    "99",
+    "2019",
+    "1872",
+    "0000",
+    "-",
+    ".",
+    "/",
+    "~",
+    "〜",
+    "十",
+    "三",
+    "〇",
+    "05",
+    "5050301",
+    "05050301",
+]
+
+
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=12).map("".join))
+def test_token_soup_parses_or_fails_cleanly(text: str) -> None:
+    try:
+        d = JpDate.parse(text)
+    except CodesError:
+        return
+    assert d.kind in DateKind
+    assert d.iso is None or dt.date.fromisoformat(d.iso)
+    assert JpDate.from_db(d.to_db()) == d
+    rendered = d.wareki()
+    assert JpDate.parse(rendered).iso == d.iso
+    assert JpDate.parse(d.seireki()).iso == d.iso
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["2020-01-01|weird|x", "2020-13-01|exact|x", "2020-01-01|exact|", 42],
+)
+def test_from_db_refuses_values_no_parse_could_produce(stored: object) -> None:
+    with pytest.raises(CodesError):
+        JpDate.from_db(stored)  # type: ignore[arg-type]
+
+
+def test_from_json_refuses_incomplete_objects() -> None:
+    with pytest.raises(CodesError):
+        JpDate.from_json({"kind": "exact"})
+    with pytest.raises(CodesError):
+        JpDate.from_json({"raw": "x", "kind": "exact", "iso": "not a date"})
+
+
+def test_western_year_range_and_far_future_era_years() -> None:
+    with pytest.raises(CodesError):
+        JpDate.parse("3000-01-01")
+    far = JpDate.parse("2999-12-31")
+    assert far.wareki() == "令和981年12月31日"
+    assert JpDate.parse(far.wareki()).iso == far.iso
+
+
+def test_western_dates_before_meiji_6_display_in_western() -> None:
+    d = JpDate.parse("1872-12-31")
+    assert d.is_exact and d.wareki() == "1872年12月31日" and d.era is None
+    assert JpDate.parse("1870年頃").wareki() == "1870年頃"

@@ -22,10 +22,12 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Literal
 
-from lgcloud.codes.eras import Era, era, era_of, format_era_year, format_wareki, kanji_number, to_wareki
+from lgcloud.codes.eras import Era, era, era_of, eras, format_era_year, format_wareki, kanji_number, to_wareki
 from lgcloud.codes.errors import CodesError
 
 MAX_RAW_LENGTH = 100
+#: 西暦 years accepted. The upper bound keeps every date expressible as 令和 with at most 3 digits.
+MIN_YEAR, MAX_YEAR = 1000, 2999
 
 
 class DateKind(StrEnum):
@@ -100,7 +102,7 @@ def _best_effort(shape: _Shape) -> dt.date | None:
 
 _KANJI_RUN = re.compile("[〇一二三四五六七八九十]+")
 _ERA_NAMES = "明治|大正|昭和|平成|令和|明|大|昭|平|令|M|T|S|H|R"
-_YEAR = rf"(?:(?P<era>{_ERA_NAMES})(?P<ey>元|\d{{1,2}})|(?:西暦)?(?P<wy>\d{{4}}))"
+_YEAR = rf"(?:(?P<era>{_ERA_NAMES})(?P<ey>元|\d{{1,3}})|(?:西暦)?(?P<wy>\d{{4}}))"
 _POINT_FORMS = (
     re.compile(rf"{_YEAR}年(?:(?P<m>\d{{1,2}})月(?:(?P<d>\d{{1,2}})日)?)?"),
     re.compile(rf"{_YEAR}[./-](?P<m>\d{{1,2}})(?:[./-](?P<d>\d{{1,2}}))?"),
@@ -157,11 +159,11 @@ def _checked(p: _Point, era_year: int | None, text: str) -> _Point:
     if p.day is not None and not 1 <= p.day <= 31:
         raise _bad(text, f"{p.day}日はありません")
     if era_year is not None and p.era is not None:
-        last = p.era.last_year or 99
+        last = p.era.last_year or 999
         if not 1 <= era_year <= last:
             raise _bad(text, f"{p.era.name}{era_year}年はありません")
-    if p.year < 1:
-        raise _bad(text, "年がありません")
+    if p.era is None and not MIN_YEAR <= p.year <= MAX_YEAR:
+        raise _bad(text, f"西暦{p.year}年は扱える範囲（{MIN_YEAR}〜{MAX_YEAR}年）の外です")
     return p
 
 
@@ -250,11 +252,18 @@ def _num(n: int, kanji: bool) -> str:
     return kanji_number(n) if kanji else str(n)
 
 
+def _era_or_none(day: dt.date | None) -> Era | None:
+    """The era of a 西暦 date, None before 明治6年 (旧暦), where 和暦 display falls back to 西暦."""
+    if day is None or day < eras()[0].start:
+        return None
+    return era_of(day)
+
+
 def _year_text(p: _Point, western: bool, kanji: bool) -> str:
     """年 part of a point: the era as written, or the era of the point when converting 西暦 to 和暦."""
-    if western or (p.era is None and p.year < 1873):
+    e = None if western else p.era or _era_or_none(_best_effort(_Shape(p)))
+    if e is None:
         return f"{p.year}年"
-    e = p.era or era_of(_best_effort(_Shape(p)) or dt.date(p.year, 1, 1))
     return f"{e.name}{format_era_year(e.era_year(p.year), kanji=kanji)}年"
 
 
@@ -287,6 +296,13 @@ def _render(shape: _Shape, western: bool, kanji: bool = False) -> str:
     return out + ("頃" if shape.approx else "")
 
 
+def _kind(value: object) -> DateKind:
+    try:
+        return DateKind(value)
+    except ValueError as exc:
+        raise CodesError(f"日付の種類 {value!r} はありません", code="codes-bad-db-date") from exc
+
+
 # --- the value object -----------------------------------------------------------------------------------
 
 
@@ -298,6 +314,17 @@ class JpDate:
     kind: DateKind
     iso: str | None
     _shape: _Shape | None = field(default=None, compare=False, repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # from_db / from_json build values without parsing; refuse fields no parse could have produced.
+        object.__setattr__(self, "kind", _kind(self.kind))
+        try:
+            if self.iso is not None:
+                dt.date.fromisoformat(self.iso)
+        except (ValueError, TypeError) as exc:
+            raise CodesError(f"日付の値が壊れています: {self.kind!r} {self.iso!r}", code="codes-bad-db-date") from exc
+        if not isinstance(self.raw, str) or not self.raw:
+            raise CodesError("日付の原文がありません", code="codes-bad-db-date")
 
     # construction
 
@@ -346,16 +373,19 @@ class JpDate:
     def from_db(cls, value: str) -> JpDate:
         try:
             iso, kind, raw = value.split("|", 2)
-            return cls(raw, DateKind(kind), iso or None)
-        except ValueError as exc:
+        except (ValueError, AttributeError) as exc:
             raise CodesError(f"日付の保存形式ではありません: {value!r}", code="codes-bad-db-date") from exc
+        return cls(raw, _kind(kind), iso or None)
 
     def to_json(self) -> dict[str, Any]:
         return {"raw": self.raw, "kind": self.kind.value, "iso": self.iso}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> JpDate:
-        return cls(str(obj["raw"]), DateKind(obj["kind"]), obj.get("iso"))
+        try:
+            return cls(obj["raw"], _kind(obj["kind"]), obj.get("iso"))
+        except (KeyError, TypeError) as exc:
+            raise CodesError(f"日付のJSONではありません: {obj!r}", code="codes-bad-db-date") from exc
 
     # derived views
 
@@ -399,7 +429,7 @@ class JpDate:
         shape = self._parsed()
         p = shape.start
         if self.kind is not DateKind.UNKNOWN and p is not None and p.month and p.day:
-            e = p.era or era_of(self.to_date()) if self.is_exact else p.era
+            e = p.era or _era_or_none(_best_effort(shape))
             if e is not None:
                 return format_wareki(e, e.era_year(p.year), p.month, p.day, style)
         return _render(shape, western=False, kanji=style == "kanji")
