@@ -21,11 +21,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lgcloud.errors import LgcloudError
 
-_PUA_CLASS = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+if TYPE_CHECKING:
+    from lgcloud.moji.text import Inventory
+
 _HEX = re.compile(r"^(?:U\+|0X)?([0-9A-F]{4,6})$")
 _JPLUS = re.compile(r"^J\+([0-9A-F]{4})$")
 
@@ -148,8 +150,9 @@ class GaijiMap(dict[str, str]):
 
 
 def _compile(mapping: Mapping[str, str]) -> re.Pattern[str]:
-    extra = "".join(re.escape(k) for k in mapping if len(k) == 1 and not _is_pua_cp(ord(k)))
-    return re.compile(f"[{_PUA_CLASS}{extra}]")
+    from lgcloud.moji.text import pattern_for
+
+    return pattern_for(mapping)
 
 
 @dataclass
@@ -170,7 +173,8 @@ def map_gaiji(text: str, mapping: Mapping[str, str]) -> MappingResult:
         char = text[start]
         target = mapping.get(char)
         if target is None:
-            unmapped.append(UnmappedGaiji(start, char, f"U+{ord(char):04X}"))
+            if _is_pua_cp(ord(char)):
+                unmapped.append(UnmappedGaiji(start, char, f"U+{ord(char):04X}"))
             continue
         pieces.append(text[last:start])
         pieces.append(target)
@@ -180,6 +184,15 @@ def map_gaiji(text: str, mapping: Mapping[str, str]) -> MappingResult:
         return MappingResult(text, unmapped, 0)
     pieces.append(text[last:])
     return MappingResult("".join(pieces), unmapped, replaced)
+
+
+def map_and_classify(text: str, mapping: Mapping[str, str]) -> tuple[MappingResult, Inventory]:
+    """Map 外字 and classify the mapped text in one pass (the migration reader's fast path)."""
+    from lgcloud.moji.text import scan
+
+    result = scan(text, mapping)
+    unmapped = [UnmappedGaiji(off, text[off], f"U+{ord(text[off]):04X}") for off in result.unmapped]
+    return MappingResult(result.text, unmapped, result.replaced), result.inventory
 
 
 def apply_mapping(text: str, mapping: Mapping[str, str]) -> str:

@@ -8,7 +8,7 @@ SVS U+FE00–FE0F). Offsets are code-point offsets into the Python ``str``. Noth
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -126,43 +126,89 @@ class Inventory:
         return [occ for occ in self.chars.values() if occ.char_class in wanted]
 
 
-@lru_cache(maxsize=1)
-def _non_basic_pattern() -> re.Pattern[str]:
-    wide = "".join(sorted(c for c in jis0208_chars() if ord(c) > 0x7F))
+_VS_CHARS = frozenset(chr(c) for r in ((0xFE00, 0xFE10), (0xE0100, 0xE01F0)) for c in range(*r))
+
+
+@lru_cache(maxsize=32)
+def non_basic_pattern(also: frozenset[str] = frozenset()) -> re.Pattern[str]:
+    """Matches one character (+ following selectors) outside ASCII/JIS X 0208, or in ``also``."""
+    wide = "".join(sorted(c for c in jis0208_chars() if ord(c) > 0x7F and c not in also))
     return re.compile(f"[^\\x00-\\x7f{re.escape(wide)}][{VS_CLASS}]*")
 
 
-def inventory(text: str, *, max_positions: int = 5, index: MojiIndex | None = None) -> Inventory:
-    """Classify a large text fast: one C-level regex scan finds the characters outside ASCII/JIS X 0208.
+def pattern_for(mapping: Mapping[str, str] | None) -> re.Pattern[str]:
+    """The scan pattern that also stops at mapping keys that are JIS X 0208 characters (e.g. J+ codes)."""
+    if not mapping:
+        return non_basic_pattern()
+    basic = jis0208_chars()
+    return non_basic_pattern(frozenset(k for k in mapping if k in basic))
 
-    Characters in ASCII and JIS X 0208 are counted, not listed; every other character is listed with
-    its count and its first ``max_positions`` offsets.
+
+class ScanResult(NamedTuple):
+    inventory: Inventory
+    text: str  # the mapped text (the input itself when nothing was mapped)
+    replaced: int
+    unmapped: list[int]  # offsets of private-use characters without a mapping (when a mapping was given)
+
+
+def scan(
+    text: str,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    max_positions: int = 5,
+    index: MojiIndex | None = None,
+) -> ScanResult:
+    """One pass over ``text``: apply a 外字 mapping (optional) and classify the result.
+
+    A C-level regex finds the characters outside ASCII/JIS X 0208 (and mapping keys); only those are
+    looked at in Python. Counts and classes describe the mapped text; offsets refer to the input text.
     """
     idx = index or get_index()
     chars: dict[str, Occurrence] = {}
-    counts = dict.fromkeys(CharClass, 0)
     ascii_count = len(text.encode("ascii", "ignore"))
     matched = absorbed_ascii = absorbed_wide = 0
-    for match in _non_basic_pattern().finditer(text):
+    pieces: list[str] = []
+    unmapped: list[int] = []
+    last = 0
+    replace = mapping or {}
+    lookup, vs_chars, pua = chars.get, _VS_CHARS, CharClass.PUA
+    for match in pattern_for(mapping).finditer(text):
         start, grapheme = match.start(), match.group()
         matched += len(grapheme)
-        if start > 0 and _VS.match(grapheme):  # selector(s) after an ASCII/0208 base: one character
+        first = grapheme[0]
+        if first in replace:
+            glyph = replace[first]
+            pieces += (text[last:start], glyph)
+            last = start + 1
+            grapheme = glyph + grapheme[1:]
+        elif first in vs_chars and start > 0:  # selector(s) after an ASCII/0208 base: one character
             start -= 1
-            base = text[start]
-            grapheme = base + grapheme
-            if ord(base) < 0x80:
+            grapheme = text[start] + grapheme
+            if text[start] < "\x80":
                 absorbed_ascii += 1
             else:
                 absorbed_wide += 1
-        occ = chars.get(grapheme)
+        occ = lookup(grapheme)
         if occ is None:
             info = classify_char(grapheme, idx)
             occ = chars[grapheme] = Occurrence(grapheme, info.char_class, info.mj)
         occ.count += 1
         if len(occ.positions) < max_positions:
             occ.positions.append(start)
+        if occ.char_class is pua and mapping is not None:
+            unmapped.append(start)
+    counts = dict.fromkeys(CharClass, 0)
     for occ in chars.values():
         counts[occ.char_class] += occ.count
     counts[CharClass.ASCII] += ascii_count - absorbed_ascii
     counts[CharClass.JISX0208] += len(text) - matched - ascii_count - absorbed_wide
-    return Inventory(counts, chars, sum(counts.values()))
+    if pieces:
+        pieces.append(text[last:])
+        text = "".join(pieces)
+    inv = Inventory(counts, chars, sum(counts.values()))
+    return ScanResult(inv, text, len(pieces) // 2, unmapped)
+
+
+def inventory(text: str, *, max_positions: int = 5, index: MojiIndex | None = None) -> Inventory:
+    """Counts per class for a (large) text and every character outside JIS X 0208 with its first offsets."""
+    return scan(text, None, max_positions=max_positions, index=index).inventory
