@@ -79,3 +79,15 @@ def test_apportion_and_what_if(cli, tmp_path: Path) -> None:  # type: ignore[no-
     assert "1,000,000" in out and "鯖江市" in out
     what_if = cli("apportion", "--total", "1000000", "--member", "182079", "--member", "182095", "--join", "182010")
     assert "福井市が参加した場合" in what_if
+
+
+def test_measure_usage_then_apportion_by_usage(cli, tenants) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    year = str(datetime.now(UTC).year)
+    out = cli("measure-usage", "--period", year)
+    assert "鯖江市" in out and "越前市" in out
+    shares = cli(
+        "apportion", "--total", "999", "--weights", "usage=1", "--usage-period", year, "--usage-metric", "audit-events"
+    )
+    assert "999" in shares and "利用量割" in shares

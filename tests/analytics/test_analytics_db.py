@@ -11,7 +11,7 @@ from lgcloud.analytics.importer import ImportRejected
 from lgcloud.analytics.models import StatusRow
 from lgcloud.analytics.synthetic import paper_snapshot
 from lgcloud.db import Database
-from lgcloud.errors import Conflict, NotFound
+from lgcloud.errors import Conflict, LgcloudError, NotFound
 from lgcloud.tenancy.models import PLATFORM_CHAIN
 
 HEADER = "団体コード,導入状況,導入計画,目標年度,グループ名,基準日\n"
@@ -144,3 +144,21 @@ def test_rows_are_stored_by_municipality_code_and_date(database: Database) -> No
         "自治体クラウド",
         2021,
     )
+
+
+def test_usage_measured_by_lgcloud_feeds_apportionment(database: Database, tenants) -> None:  # type: ignore[no-untyped-def]
+    from lgcloud.analytics.apportion import Member, apportion
+
+    codes = [tenants.a, tenants.b]
+    with database.session(PLATFORM_CHAIN) as session:
+        events = service.measure_usage(session, codes, "audit-events")
+        users = service.measure_usage(session, codes, "rows:tenancy_api_tokens")
+        assert session.info["lg_code"] == PLATFORM_CHAIN
+        service.record_usage(session, "all", "audit-events", events)
+    assert all(v > 0 for v in events.values()) and users == {tenants.a: 0, tenants.b: 0}
+    with database.session(PLATFORM_CHAIN) as session:
+        usage = service.usage_for(session, "all", "audit-events")
+        with pytest.raises(LgcloudError):
+            service.measure_usage(session, codes, "rows:analytics_costs")
+    members = [Member(c, c, 1, usage[c]) for c in codes]
+    assert sum(apportion(1001, members, {"usage": 1}).amounts.values()) == 1001

@@ -17,7 +17,7 @@ from lgcloud.analytics import aggregates, service, views
 from lgcloud.analytics.apportion import Member, apportion, apportionment_table, what_if_joins
 from lgcloud.analytics.importer import ImportRejected
 from lgcloud.analytics.municipalities import by_code
-from lgcloud.analytics.tables import Table, export
+from lgcloud.analytics.tables import Table, export, make_table
 from lgcloud.errors import LgcloudError
 
 app = typer.Typer(
@@ -312,6 +312,21 @@ def apportion_command(
         show(apportionment_table(apportion(total, members, mix)), out, encoding)
     else:
         show(what_if_joins(total, members, joiner, mix, total_after).table(), out, encoding)
+
+
+@app.command("measure-usage")
+def measure_usage(
+    period: Annotated[str, typer.Option("--period", help="期間 (例: 2026 や 2026-04)。rows: 指標では記録名")],
+    metric: Annotated[str, typer.Option("--metric", help="audit-events または rows:<テナント表名>")] = "audit-events",
+    member: Annotated[list[str] | None, typer.Option("--member", help="構成団体コード (省略時は本グループ)")] = None,
+) -> None:
+    """lgcloud 自身が計測した利用量（操作件数・レコード数）を記録し、利用量割に使えるようにする。"""
+    with _session() as session:
+        codes = member or [m.lg_code for m in service.own_members(session) if m.status != "left"]
+        values = service.measure_usage(session, codes, metric, None if metric.startswith("rows:") else period)
+        service.record_usage(session, period, metric, values)
+    rows = [(code, by_code()[code].name if code in by_code() else "", value) for code, value in values.items()]
+    show(make_table("usage", f"利用量（{metric}、{period}）", ("団体コード", "団体名", "利用量"), rows))
 
 
 @app.command("load-demo")

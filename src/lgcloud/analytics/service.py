@@ -261,6 +261,42 @@ def record_usage(session: Session, period: str, metric: str, values: Mapping[str
     session.flush()
 
 
+AUDIT_EVENTS = "audit-events"
+
+
+def _count_for(session: Session, code: str, metric: str, period: str | None) -> int:
+    from lgcloud.db.models import load_all_models
+
+    if metric == AUDIT_EVENTS:
+        table = load_all_models().tables["tenancy_audit_log"]
+        query = select(func.count()).select_from(table).where(table.c.lg_code == code)
+        if period:
+            query = query.where(table.c.occurred_at.startswith(period))
+        return int(session.execute(query).scalar_one())
+    name = metric.removeprefix("rows:")
+    table = load_all_models().tables.get(name)
+    if not metric.startswith("rows:") or table is None or "lg_code" not in table.c:
+        raise LgcloudError(
+            f"利用量の指標「{metric}」はありません（{AUDIT_EVENTS} または rows:<テナント表名>）", code="unknown-metric"
+        )
+    return int(session.execute(select(func.count()).select_from(table).where(table.c.lg_code == code)).scalar_one())
+
+
+def measure_usage(session: Session, codes: list[str], metric: str, period: str | None = None) -> dict[str, int]:
+    """Usage measured by lgcloud itself, per member: audit events in a period (transactions) or rows
+    of a tenant table (records). Counts only — no row is read. Each count runs in that member's own
+    tenant context (row-level security on PostgreSQL), then the original context is restored."""
+    original = str(session.info.get("lg_code", ""))
+    try:
+        result = {}
+        for code in codes:
+            use_tenant(session, code)
+            result[code] = _count_for(session, code, metric, period)
+        return result
+    finally:
+        use_tenant(session, original)
+
+
 def usage_for(session: Session, period: str, metric: str) -> dict[str, int]:
     rows = session.execute(
         select(Usage.municipality_code, Usage.value).where(Usage.period == period, Usage.metric == metric)
