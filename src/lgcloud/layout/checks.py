@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from lgcloud.codes import eras
+
 # ------------------------------------------------------------------------------------ check digits
 
 CHECK_LENGTH = {"mynumber": (12, 12), "juminhyo_code": (11, 11), "atena": (2, 15), "lg_code": (6, 6)}
@@ -47,19 +49,29 @@ def _digit(kind: str, r: int) -> int:
 
 def check_digit(kind: str, body: str) -> int:
     """The check digit for ``body`` (the digits before the check digit)."""
-    total = sum(int(ch) * _weight(kind, n) for n, ch in enumerate(reversed(body), start=1))
-    return _digit(kind, total % 11)
+    return _digit(kind, remainder(kind, body))
 
 
-def check_digit_ok(kind: str, value: str) -> bool:
+def check_digit_ok(kind: str, value: str, *, skip_remainder_one: bool = False) -> bool:
     lo, hi = CHECK_LENGTH[kind]
     if not (value.isascii() and value.isdigit() and lo <= len(value) <= hi):
         return False
-    return check_digit(kind, value[:-1]) == int(value[-1])
+    body = value[:-1]
+    if skip_remainder_one and kind == "atena" and remainder(kind, body) == 1:
+        return False
+    return check_digit(kind, body) == int(value[-1])
 
 
-def check_digit_fail_expr(col: pl.Expr, kind: str) -> pl.Expr:
-    """True where a non-null value is malformed or has a wrong check digit."""
+def remainder(kind: str, body: str) -> int:
+    return sum(int(ch) * _weight(kind, n) for n, ch in enumerate(reversed(body), start=1)) % 11
+
+
+def check_digit_fail_expr(col: pl.Expr, kind: str, *, skip_remainder_one: bool = False) -> pl.Expr:
+    """True where a non-null value is malformed or has a wrong check digit.
+
+    ``skip_remainder_one``: 宛名番号 bodies with remainder 1 are unassignable (a tenant policy, see
+    ``lgcloud.codes.RemainderOnePolicy``), so such numbers are invalid.
+    """
     lo, hi = CHECK_LENGTH[kind]
     shape = col.str.contains(f"^[0-9]{{{lo},{hi}}}$")
     x = col.cast(pl.Int64, strict=False)
@@ -69,19 +81,27 @@ def check_digit_fail_expr(col: pl.Expr, kind: str) -> pl.Expr:
         total = total + ((body // (10 ** (n - 1))) % 10) * _weight(kind, n)
     r = total % 11
     expected = (11 - r) % 10 if kind == "lg_code" else pl.when(r <= 1).then(0).otherwise(11 - r)
-    return col.is_not_null() & (~shape.fill_null(False) | (expected != x % 10).fill_null(True))
+    wrong = expected != x % 10
+    if skip_remainder_one and kind == "atena":
+        wrong = wrong | (r == 1)
+    return col.is_not_null() & (~shape.fill_null(False) | wrong.fill_null(True))
 
 
 # ---------------------------------------------------------------------------------------- dates
 
-#: 元号: code → (name, first day, last day); 西暦 year = base + 和暦 year.
-ERAS: dict[int, tuple[str, int, int, int]] = {
-    1: ("明治", 1867, 18680101, 19120730),
-    2: ("大正", 1911, 19120730, 19261225),
-    3: ("昭和", 1925, 19261225, 19890107),
-    4: ("平成", 1988, 19890108, 20190430),
-    5: ("令和", 2018, 20190501, 99991231),
-}
+def _eras() -> dict[int, tuple[str, int, int, int]]:
+    """元号 from ``lgcloud.codes`` (a new 元号 is a data change there): code → (name, base, first, last)."""
+    out = {}
+    for e in eras():
+        last = 99991231 if e.end is None else e.end.year * 10000 + e.end.month * 100 + e.end.day
+        out[int(e.code)] = (e.name, e.first_year - 1, e.start.year * 10000 + e.start.month * 100 + e.start.day,
+                            last)
+    return out
+
+
+#: 元号: code → (name, 西暦 year of 0年, first day, last day) as YYYYMMDD integers. 明治 starts 1873-01-01
+#: (Gregorian adoption; earlier 明治 dates cannot be converted exactly), as in ``lgcloud.codes``.
+ERAS: dict[int, tuple[str, int, int, int]] = _eras()
 SEIREKI_MIN_YEAR = 1800
 
 

@@ -7,6 +7,7 @@ fixed-length, dates). ``load_layout("juki")`` loads a built-in layout; ``load_la
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,10 +42,15 @@ class Item:
     id: str | None = None
     source: str = ""
 
-    def fixed_width(self) -> int:
-        """Bytes this item takes in a fixed-length record (``width``, else derived from 桁数)."""
+    def fixed_width(self, date_style: str = "seireki") -> int:
+        """Bytes this item takes in a fixed-length record: ``width``, else derived from the type and 桁数
+        (dates: 8/10/7/8 bytes by style; flags 1; otherwise 桁数 bytes, or 2 × 桁数 for 桁数 in characters)."""
         if self.width:
             return self.width
+        if self.type == "date":
+            return {"seireki": 8, "seireki-sep": 10, "wareki1": 7, "wareki2": 8}[self.date_style or date_style]
+        if self.type == "flag":
+            return 1
         if self.length is None:
             raise LayoutError(f"項目「{self.name}」に固定長の幅(width)がありません", code="layout-no-width")
         return self.length if self.length_unit == "bytes" else self.length * 2
@@ -206,8 +212,6 @@ def _semantic_errors(layout: Layout) -> list[str]:
                 errors.append(f"{where}.items[{it.name}]: type 'code' needs a 'code' table")
             if it.pattern:
                 try:
-                    import re
-
                     re.compile(it.pattern)
                 except re.error as exc:
                     errors.append(f"{where}.items[{it.name}].pattern: invalid regular expression ({exc})")

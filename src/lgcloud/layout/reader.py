@@ -230,25 +230,34 @@ def _finish(frame: pl.DataFrame, chunk: _Chunk, bad: list, dialect: Dialect, iss
 
 
 def _csv_bad_bytes(batch: Batch, chunk: _Chunk, bad: list, records: np.ndarray) -> None:
-    row_of_rec = {int(r): i for i, r in enumerate(records)}
+    """One ``encoding`` issue per (record, item) holding U+FFFD, at the first bad byte of that record."""
+    pos = np.array([s for s, _e in bad], dtype=np.int64)
+    ends = np.array([e for _s, e in bad], dtype=np.int64)
+    idx = np.searchsorted(chunk.starts, pos, side="right") - 1
+    first = np.unique(idx, return_index=True)[1]
+    per_rec = pl.DataFrame({"__rec": chunk.first_record + idx[first], "__pos": pos[first], "__end": ends[first],
+                            "__ci": idx[first]})
     names = [c for c in batch.frame.columns if not c.startswith("__")]
-    seen: set[tuple[int, str | None]] = set()
-    for s, e in bad:
-        ci = _record_of(chunk.starts, s)
-        rec = chunk.first_record + ci
-        row = batch.frame.row(row_of_rec[rec], named=True) if rec in row_of_rec else {}
-        items = [n for n in names if row.get(n) and REPLACEMENT in row[n]]
-        item = items[0] if items else None
-        key = (rec, item)
-        if key in seen:
-            continue
-        seen.add(key)
+    rows = batch.frame.join(per_rec, on="__rec", how="inner")
+    found = []
+    for name in names:
+        hit = rows.filter(pl.col(name).str.contains(REPLACEMENT, literal=True).fill_null(False))
+        _add_bad(batch, chunk, hit, name)
+        found.append(hit.select("__rec"))
+    missing = per_rec.join(pl.concat(found) if found else per_rec.select("__rec"), on="__rec", how="anti")
+    _add_bad(batch, chunk, missing, None)
+
+
+def _add_bad(batch: Batch, chunk: _Chunk, hit: pl.DataFrame, name: str | None) -> None:
+    for row in hit.iter_rows(named=True):
+        s, e, ci = int(row["__pos"]), int(row["__end"]), int(row["__ci"])
         raw = chunk.data[s:e].hex(" ").upper()
-        batch.issues.append(issue(rec, int(chunk.lines[ci]), chunk.base + s, item, "encoding",
-                                  row.get(item) if item else raw,
-                                  f"文字コードとして読めないバイト {raw} (ファイル先頭から {chunk.base + s} バイト目)"))
-        if item:
-            batch.bad_cells.append((rec, item))
+        offset = chunk.base + s
+        batch.issues.append(issue(int(row["__rec"]), int(chunk.lines[ci]), offset, name, "encoding",
+                                  row[name] if name else raw,
+                                  f"文字コードとして読めないバイト {raw} (ファイル先頭から {offset} バイト目)"))
+        if name:
+            batch.bad_cells.append((int(row["__rec"]), name))
 
 
 # ---------------------------------------------------------------------------------- fixed length
@@ -262,8 +271,8 @@ class FixedGeometry:
     reclen: int
 
     @classmethod
-    def of(cls, fspec: FileSpec) -> FixedGeometry:
-        widths = [it.fixed_width() for it in fspec.items]
+    def of(cls, fspec: FileSpec, dialect: Dialect) -> FixedGeometry:
+        widths = [it.fixed_width(dialect.date_style) for it in fspec.items]
         offsets = list(np.concatenate(([0], np.cumsum(widths)[:-1])).astype(int))
         return cls(fspec.names, widths, offsets, int(sum(widths)))
 
@@ -408,7 +417,7 @@ def iter_batches(path: str | Path, fspec: FileSpec, dialect: Dialect, *, batch_b
 
 def _batches(path: Path, fspec: FileSpec, dialect: Dialect, batch_bytes: int) -> Iterator[Batch]:
     if dialect.format == "fixed":
-        geo = FixedGeometry.of(fspec)
+        geo = FixedGeometry.of(fspec, dialect)
         for chunk in _fixed_records(path, geo, dialect, batch_bytes):
             yield _decode_fixed_chunk(chunk, geo, dialect)
         return

@@ -39,7 +39,7 @@ def _byte_len(col: pl.Expr, encoding: str) -> pl.Expr:
 
 
 def _fixed_text(df: pl.DataFrame, spec: FileSpec, dialect: Dialect) -> str:
-    widths = {it.name: it.fixed_width() for it in spec.items}
+    widths = {it.name: it.fixed_width(dialect.date_style) for it in spec.items}
     too_long = df.with_row_index("__row").select(
         "__row", *[(_byte_len(pl.col(n).fill_null(""), dialect.encoding) > w).alias(n) for n, w in widths.items()])
     bad = too_long.filter(pl.any_horizontal(pl.exclude("__row")))
