@@ -67,3 +67,29 @@ def test_logout_ends_the_session(login_as, tenants) -> None:  # type: ignore[no-
 
 def test_health_check(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_admin_disables_a_user_whose_session_then_stops(app, login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+    clerk = login_as("clerk")
+    admin = login_as("admin")
+    response = admin.post(
+        f"/m/{tenants.a}/users/clerk-{tenants.a}/active", data={"active": "false", "csrf_token": admin.csrf_token}
+    )
+    assert response.status_code == 200 and "有効にする" in response.text
+    assert clerk.get(f"/m/{tenants.a}/", follow_redirects=False).status_code == 303
+
+
+def test_admin_issues_and_revokes_a_token_in_the_ui(app, login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    admin = login_as("admin")
+    page = admin.post(
+        f"/m/{tenants.a}/tokens",
+        data={"name": "国保", "scopes": ["resident:read"], "days": "30", "csrf_token": admin.csrf_token},
+    )
+    token = page.text.split('<code id="new-token">')[1].split("</code>")[0]
+    linked = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+    assert linked.get("/api/v1/me").json()["lg_code"] == tenants.a
+    token_id = token.split("_")[2]
+    admin.post(f"/m/{tenants.a}/tokens/{token_id}/revoke", data={"csrf_token": admin.csrf_token})
+    assert linked.get("/api/v1/me").status_code == 401

@@ -44,9 +44,7 @@ def entry_hash(fields: dict[str, Any], prev_hash: str) -> str:
 
 
 def _lock_head(session: Session, lg_code: str) -> AuditHead:
-    head = session.execute(
-        select(AuditHead).where(AuditHead.lg_code == lg_code).with_for_update()
-    ).scalar_one_or_none()
+    head = session.execute(select(AuditHead).where(AuditHead.lg_code == lg_code).with_for_update()).scalar_one_or_none()
     if head is None:
         head = AuditHead(lg_code=lg_code, last_seq=0, last_hash=GENESIS_HASH)
         session.add(head)
@@ -108,15 +106,11 @@ def verify_entries(lg_code: str, entries: Iterable[AuditEntry], head: AuditHead 
         count += 1
         fields = {k: getattr(entry, k) for k in HASHED_FIELDS}
         if entry.seq != expected_seq:
-            return ChainReport(
-                lg_code, count, False, entry.seq, f"順序番号の欠落または挿入 (期待値 {expected_seq})"
-            )
+            return ChainReport(lg_code, count, False, entry.seq, f"順序番号の欠落または挿入 (期待値 {expected_seq})")
         if entry.prev_hash != prev_hash:
             return ChainReport(lg_code, count, False, entry.seq, "直前エントリのハッシュと一致しません")
         if entry_hash(fields, prev_hash) != entry.entry_hash:
-            return ChainReport(
-                lg_code, count, False, entry.seq, "エントリ内容がハッシュと一致しません (改ざん)"
-            )
+            return ChainReport(lg_code, count, False, entry.seq, "エントリ内容がハッシュと一致しません (改ざん)")
         prev_hash, expected_seq = entry.entry_hash, expected_seq + 1
     if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != prev_hash):
         return ChainReport(lg_code, count, False, expected_seq, "末尾のエントリが削除されています")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from lgcloud.codes.checkdigits import is_valid_lgcode
+from lgcloud.codes import is_valid_lgcode
 from lgcloud.errors import LgcloudError
 
 
@@ -28,10 +28,7 @@ class LocalGovernment:
 def directory() -> dict[str, LocalGovernment]:
     text = resources.files("lgcloud.data").joinpath("localgovjp/localgovjp-utf8.csv").read_text("utf-8-sig")
     rows = csv.DictReader(text.splitlines())
-    return {
-        row["lgcode"]: LocalGovernment(row["lgcode"], row["pref"], row["city"], row["citykana"])
-        for row in rows
-    }
+    return {row["lgcode"]: LocalGovernment(row["lgcode"], row["pref"], row["city"], row["citykana"]) for row in rows}
 
 
 def municipalities() -> list[LocalGovernment]:
@@ -42,9 +39,7 @@ def municipalities() -> list[LocalGovernment]:
 def lookup_municipality(lg_code: str) -> LocalGovernment:
     """The municipality for a code, or a clear error for a malformed, mis-checked or unknown code."""
     if not (len(lg_code) == 6 and lg_code.isascii() and lg_code.isdigit()):
-        raise LgcloudError(
-            f"全国地方公共団体コードは6桁の数字です: {lg_code!r}", code="lgcode-format", status=422
-        )
+        raise LgcloudError(f"全国地方公共団体コードは6桁の数字です: {lg_code!r}", code="lgcode-format", status=422)
     if not is_valid_lgcode(lg_code):
         raise LgcloudError(
             f"全国地方公共団体コードの検査数字が正しくありません: {lg_code}",

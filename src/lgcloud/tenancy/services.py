@@ -81,14 +81,10 @@ def add_municipality(
         raise Conflict(f"{gov.name} は既に別のクラウドグループに所属しています", code="already-member")
     municipality = session.get(Municipality, lg_code)
     if municipality is None:
-        municipality = Municipality(
-            lg_code=lg_code, name=gov.name, name_kana=gov.name_kana, prefecture=gov.prefecture
-        )
+        municipality = Municipality(lg_code=lg_code, name=gov.name, name_kana=gov.name_kana, prefecture=gov.prefecture)
         session.add(municipality)
         session.flush()
-    session.add(
-        GroupMembership(group_id=group.group_id, lg_code=lg_code, joined_on=joined_on or date.today())
-    )
+    session.add(GroupMembership(group_id=group.group_id, lg_code=lg_code, joined_on=joined_on or date.today()))
     session.flush()
     _audit_in(session, lg_code, actor=actor, action="municipality.join", target=group_code)
     return municipality
@@ -102,9 +98,7 @@ def _audit_in(session: Session, chain: str, **entry: object) -> None:
     use_tenant(session, original)
 
 
-def leave_group(
-    session: Session, *, lg_code: str, left_on: date | None = None, actor: str = "system"
-) -> None:
+def leave_group(session: Session, *, lg_code: str, left_on: date | None = None, actor: str = "system") -> None:
     membership = current_membership(session, lg_code)
     if membership is None:
         raise NotFound(f"{lg_code} はどのクラウドグループにも所属していません", code="not-member")
@@ -112,9 +106,7 @@ def leave_group(
     _audit_in(session, lg_code, actor=actor, action="municipality.leave")
 
 
-def list_municipalities(
-    session: Session, group_id: int | None = None
-) -> list[tuple[Municipality, CloudGroup]]:
+def list_municipalities(session: Session, group_id: int | None = None) -> list[tuple[Municipality, CloudGroup]]:
     query = (
         select(Municipality, CloudGroup)
         .join(GroupMembership, GroupMembership.lg_code == Municipality.lg_code)
@@ -157,9 +149,7 @@ def add_user(
 ) -> User:
     role_ = _parse_role(role)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise LgcloudError(
-            f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください", code="password-too-short"
-        )
+        raise LgcloudError(f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください", code="password-too-short")
     if not username or session.execute(select(User).where(User.username == username)).scalar_one_or_none():
         raise Conflict(f"ユーザー名 {username!r} は使用できません", code="username-taken")
     group_id = _user_scope(session, role_, lg_code, group_code)
@@ -203,6 +193,20 @@ def list_users(session: Session, lg_code: str | None = None) -> list[User]:
     return list(session.execute(query).scalars())
 
 
+def set_user_active(session: Session, *, lg_code: str, username: str, active: bool, actor: str) -> User:
+    """Disable or re-enable a municipality's user; a disabled user's sessions stop working at once."""
+    user = session.execute(select(User).where(User.username == username, User.lg_code == lg_code)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"利用者 {username} はいません", code="user-not-found")
+    if user.username == actor and not active:
+        raise LgcloudError("自分自身を無効にすることはできません", code="self-disable")
+    user.active = active
+    record_audit(
+        session, lg_code=lg_code, actor=actor, action="user.enable" if active else "user.disable", target=username
+    )
+    return user
+
+
 def principal_of(user: User) -> Principal:
     return Principal.for_user(
         user_id=user.user_id,
@@ -242,20 +246,14 @@ def authenticate(
     chain = (user.lg_code or PLATFORM_CHAIN) if user else PLATFORM_CHAIN
     use_tenant(session, chain)
     if user is not None and user.locked_until is not None and _aware(user.locked_until) > now:
-        record_audit(
-            session, lg_code=chain, actor=username, action="login", outcome="locked", source_ip=source_ip
-        )
-        return LoginFailed(
-            "ログイン失敗が続いたため、このアカウントは一時的にロックされています", code="login-locked"
-        )
+        record_audit(session, lg_code=chain, actor=username, action="login", outcome="locked", source_ip=source_ip)
+        return LoginFailed("ログイン失敗が続いたため、このアカウントは一時的にロックされています", code="login-locked")
     if user is None or not ok or not user.active:
         if user is not None:
             user.failed_logins += 1
             if user.failed_logins >= max_failures:
                 user.locked_until, user.failed_logins = now + lockout, 0
-        record_audit(
-            session, lg_code=chain, actor=username, action="login", outcome="failed", source_ip=source_ip
-        )
+        record_audit(session, lg_code=chain, actor=username, action="login", outcome="failed", source_ip=source_ip)
         return LoginFailed("ユーザー名またはパスワードが正しくありません")
     user.failed_logins, user.locked_until = 0, None
     record_audit(session, lg_code=chain, actor=username, action="login", source_ip=source_ip)
@@ -366,7 +364,5 @@ def revoke_token(session: Session, *, lg_code: str, token_id: str, actor: str = 
 
 def list_tokens(session: Session, lg_code: str) -> list[ApiToken]:
     return list(
-        session.execute(
-            select(ApiToken).where(ApiToken.lg_code == lg_code).order_by(ApiToken.created_at)
-        ).scalars()
+        session.execute(select(ApiToken).where(ApiToken.lg_code == lg_code).order_by(ApiToken.created_at)).scalars()
     )

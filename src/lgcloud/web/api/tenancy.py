@@ -76,9 +76,7 @@ def add_municipality(
 ) -> MunicipalityOut:
     with get_db(request).session(PLATFORM_CHAIN) as session:
         group = session.get(services.CloudGroup, principal.group_id)
-        m = services.add_municipality(
-            session, group_code=group.code, lg_code=body.lg_code, actor=principal.name
-        )
+        m = services.add_municipality(session, group_code=group.code, lg_code=body.lg_code, actor=principal.name)
         return MunicipalityOut(
             lg_code=m.lg_code,
             name=m.name,
@@ -115,9 +113,7 @@ def list_users(
 
 
 @router.post("/municipalities/{lg_code}/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
-def add_user(
-    body: UserIn, ctx: Annotated[TenantContext, Depends(tenant_access(Permission.USERS_MANAGE))]
-) -> UserOut:
+def add_user(body: UserIn, ctx: Annotated[TenantContext, Depends(tenant_access(Permission.USERS_MANAGE))]) -> UserOut:
     if body.role is Role.OPERATOR:
         from lgcloud.errors import PermissionDenied
 
@@ -131,6 +127,21 @@ def add_user(
             display_name=body.display_name,
             lg_code=ctx.lg_code,
             actor=ctx.principal.name,
+        )
+        return UserOut(username=u.username, display_name=u.display_name, role=u.role, active=u.active)
+
+
+class UserPatch(BaseModel):
+    active: bool
+
+
+@router.patch("/municipalities/{lg_code}/users/{username}", response_model=UserOut)
+def update_user(
+    username: str, body: UserPatch, ctx: Annotated[TenantContext, Depends(tenant_access(Permission.USERS_MANAGE))]
+) -> UserOut:
+    with ctx.session() as session:
+        u = services.set_user_active(
+            session, lg_code=ctx.lg_code, username=username, active=body.active, actor=ctx.principal.name
         )
         return UserOut(username=u.username, display_name=u.display_name, role=u.role, active=u.active)
 
@@ -191,9 +202,7 @@ def create_token(
 
 
 @router.delete("/municipalities/{lg_code}/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(
-    token_id: str, ctx: Annotated[TenantContext, Depends(tenant_access(Permission.USERS_MANAGE))]
-) -> None:
+def revoke_token(token_id: str, ctx: Annotated[TenantContext, Depends(tenant_access(Permission.USERS_MANAGE))]) -> None:
     with ctx.session() as session:
         services.revoke_token(session, lg_code=ctx.lg_code, token_id=token_id, actor=ctx.principal.name)
 

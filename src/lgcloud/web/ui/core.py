@@ -175,6 +175,81 @@ def users_add(
     return RedirectResponse(f"/m/{ctx.lg_code}/users", status_code=303)
 
 
+@router.post("/m/{lg_code}/users/{username}/active", response_class=HTMLResponse)
+def users_set_active(
+    request: Request,
+    username: str,
+    ctx: Annotated[TenantContext, Depends(tenant_access(Permission.USERS_MANAGE))],
+    active: Annotated[bool, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        with ctx.session() as session:
+            services.set_user_active(
+                session, lg_code=ctx.lg_code, username=username, active=active, actor=ctx.principal.name
+            )
+    except LgcloudError as exc:
+        return users_page(request, ctx, error=exc.message)
+    return RedirectResponse(f"/m/{ctx.lg_code}/users", status_code=303)
+
+
+@router.get("/m/{lg_code}/tokens", response_class=HTMLResponse)
+def tokens_page(
+    request: Request,
+    ctx: Annotated[TenantContext, Depends(tenant_access(Permission.USERS_MANAGE))],
+    error: str | None = None,
+    new_token: str | None = None,
+) -> Response:
+    with ctx.session() as session:
+        tokens = services.list_tokens(session, ctx.lg_code)
+    return render(
+        request,
+        "tokens.html",
+        {
+            "tokens": tokens,
+            "scopes": sorted(services.TOKEN_SCOPES),
+            "error": error,
+            "new_token": new_token,
+            "lg_code": ctx.lg_code,
+        },
+    )
+
+
+@router.post("/m/{lg_code}/tokens", response_class=HTMLResponse)
+def tokens_create(
+    request: Request,
+    ctx: Annotated[TenantContext, Depends(tenant_access(Permission.USERS_MANAGE))],
+    name: Annotated[str, Form()],
+    scopes: Annotated[list[str], Form()],
+    days: Annotated[int, Form()] = 365,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        with ctx.session() as session:
+            text, _ = services.create_token(
+                session, lg_code=ctx.lg_code, name=name, scopes=scopes, days=days, actor=ctx.principal.name
+            )
+    except LgcloudError as exc:
+        return tokens_page(request, ctx, error=exc.message)
+    # Shown once, in this response only; the database keeps a hash.
+    return tokens_page(request, ctx, new_token=text)
+
+
+@router.post("/m/{lg_code}/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def tokens_revoke(
+    request: Request,
+    token_id: str,
+    ctx: Annotated[TenantContext, Depends(tenant_access(Permission.USERS_MANAGE))],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    with ctx.session() as session:
+        services.revoke_token(session, lg_code=ctx.lg_code, token_id=token_id, actor=ctx.principal.name)
+    return RedirectResponse(f"/m/{ctx.lg_code}/tokens", status_code=303)
+
+
 @router.get("/m/{lg_code}/audit", response_class=HTMLResponse)
 def audit_page(
     request: Request,
@@ -216,9 +291,7 @@ def operator_add_municipality(
     try:
         with get_db(request).session(PLATFORM_CHAIN) as session:
             group = session.get(services.CloudGroup, principal.group_id)
-            services.add_municipality(
-                session, group_code=group.code, lg_code=lg_code.strip(), actor=principal.name
-            )
+            services.add_municipality(session, group_code=group.code, lg_code=lg_code.strip(), actor=principal.name)
     except LgcloudError as exc:
         return operator_console(request, principal, error=exc.message)
     return RedirectResponse("/operator/", status_code=303)
