@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 from lgcloud.residents.keys import display_date
+
+__all__ = ["LABELS", "change_list", "display", "display_date", "ido_json", "person_json", "row_json"]
 from lgcloud.residents.model import SEX_LABELS, FlexDate, Ido, Person, ResidentKind, Row
 
 LABELS: dict[str, str] = {
@@ -94,6 +96,18 @@ def changed_fields(before: Person | None, after: Person) -> list[str]:
     if before is None:
         return []
     return [f.name for f in dataclasses.fields(Person) if getattr(before, f.name) != getattr(after, f.name)]
+
+
+_HIDDEN_CHANGES = {"household_order", "notified_on"}
+
+
+def change_list(before: Person | None, after: Person) -> list[tuple[str, str, str]]:
+    """(label, before, after) of each item a history row changed, for the timeline."""
+    return [
+        (LABELS.get(name, name), display(before, name), display(after, name))
+        for name in changed_fields(before, after)
+        if name not in _HIDDEN_CHANGES and before is not None
+    ]
 
 
 def _json_value(value: Any) -> Any:

@@ -278,8 +278,7 @@ def view_person(
         raise ResidentNotFound(f"宛名番号 {atena_no} の住民は見つかりません", atena_no=atena_no)
     reveal = can_read_mynumber and show_mynumber
     last = rows[-1]
-    household = current_rows(session, lg_code, _member_nos(session, lg_code, last.person.setai_no))
-    household.sort(key=lambda r: (r.person.household_order, r.atena_no))
+    household = household_members(session, lg_code, last.person.setai_no)
     record_audit(
         session,
         lg_code=lg_code,
@@ -295,6 +294,12 @@ def view_person(
         ido=ido_records(session, lg_code, sorted({r.ido_id for r in rows})),
         household=[masked(r, reveal) for r in household],
     )
+
+
+def household_members(session: Session, lg_code: str, setai_no: str) -> list[Row]:
+    """The 世帯's 住民 members now, in 世帯員の並び順."""
+    rows = current_rows(session, lg_code, _member_nos(session, lg_code, setai_no))
+    return sorted(rows, key=lambda r: (r.person.household_order, r.atena_no))
 
 
 def _member_nos(session: Session, lg_code: str, setai_no: str) -> list[str]:
