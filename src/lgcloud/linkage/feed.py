@@ -81,40 +81,60 @@ def read_page(
     return FeedPage(events, next_cursor, head)
 
 
+@dataclass(frozen=True)
+class FeedRequest:
+    lg_code: str
+    after: int
+    limit: int
+    types: tuple[str, ...] = ()
+    actor: str = "system"
+    include_mynumber: bool = False
+    source_ip: str | None = None
+
+
+def poll(database: Database, request: FeedRequest, *, final: bool) -> FeedPage | None:
+    """One read in its own transaction; None when empty and not ``final`` (the long poll goes on)."""
+    with database.session(request.lg_code) as session:
+        page = read_page(
+            session,
+            request.lg_code,
+            after=request.after,
+            limit=request.limit,
+            types=request.types,
+            include_mynumber=request.include_mynumber,
+        )
+        if not page.events and not final:
+            return None
+        _audit(session, request, page)
+        return page
+
+
 def fetch(
-    database: Database,
-    lg_code: str,
-    *,
-    after: int,
-    limit: int,
-    types: Sequence[str] = (),
-    wait: float = 0.0,
-    actor: str,
-    include_mynumber: bool = False,
-    source_ip: str | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    database: Database, request: FeedRequest, *, wait: float = 0.0, sleep: Callable[[float], None] = time.sleep
 ) -> FeedPage:
-    """A page, waiting up to ``wait`` seconds (≤ 30) for a first event; the read is audited."""
-    deadline = time.monotonic() + max(0.0, min(wait, MAX_WAIT_SECONDS))
+    """A page, waiting up to ``wait`` seconds (≤ 30) for a first event; a read of data is audited."""
+    deadline = time.monotonic() + clamp_wait(wait)
     while True:
-        with database.session(lg_code) as session:
-            page = read_page(session, lg_code, after=after, limit=limit, types=types,
-                             include_mynumber=include_mynumber)
-            if page.events or time.monotonic() >= deadline:
-                _audit(session, lg_code, actor, page, after, source_ip)
-                return page
+        page = poll(database, request, final=time.monotonic() >= deadline)
+        if page is not None:
+            return page
         sleep(POLL_INTERVAL)
 
 
-def _audit(session: Session, lg_code: str, actor: str, page: FeedPage, after: int, ip: str | None) -> None:
+def clamp_wait(wait: float) -> float:
+    return max(0.0, min(wait, MAX_WAIT_SECONDS))
+
+
+def _audit(session: Session, request: FeedRequest, page: FeedPage) -> None:
+    """Personal data was read: one audit entry per page (an empty page reads none)."""
     if not page.events:
         return
     record_audit(
         session,
-        lg_code=lg_code,
-        actor=actor,
+        lg_code=request.lg_code,
+        actor=request.actor,
         action="linkage:feed:read",
-        target=f"{after}..{page.next_cursor}",
+        target=f"{request.after}..{page.next_cursor}",
         detail={"events": len(page.events), "subjects": len({e["subject"] for e in page.events})},
-        source_ip=ip,
+        source_ip=request.source_ip,
     )

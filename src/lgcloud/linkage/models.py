@@ -67,9 +67,7 @@ deliveries = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("lg_code", "sub_id", "seq"),
-    ForeignKeyConstraint(
-        ["lg_code", "sub_id"], ["linkage_subscriptions.lg_code", "linkage_subscriptions.sub_id"]
-    ),
+    ForeignKeyConstraint(["lg_code", "sub_id"], ["linkage_subscriptions.lg_code", "linkage_subscriptions.sub_id"]),
     Index("ix_linkage_deliveries_due", "lg_code", "state", "next_attempt_at"),
 )
 

@@ -49,8 +49,9 @@ ADDRESS = _obj(
     },
     nullable=True,
 )
-OTHER_NAME = _obj({"@type": {"const": "氏名型"}, "表記": STR, "カナ表記": OPT_STR, "カナ確認済み": {"type": "boolean"}},
-                  nullable=True)
+OTHER_NAME = _obj(
+    {"@type": {"const": "氏名型"}, "表記": STR, "カナ表記": OPT_STR, "カナ確認済み": {"type": "boolean"}}, nullable=True
+)
 PERSON = _obj(
     {
         "@type": {"const": "人型"},
@@ -139,8 +140,17 @@ def event_schema(event_type: str) -> dict[str, Any]:
             SEQ_ATTRIBUTE: {"type": "integer", "minimum": 1},
             "data": data,
         },
-        "required": ["specversion", "id", "source", "type", "subject", "time", "datacontenttype", SEQ_ATTRIBUTE,
-                     "data"],
+        "required": [
+            "specversion",
+            "id",
+            "source",
+            "type",
+            "subject",
+            "time",
+            "datacontenttype",
+            SEQ_ATTRIBUTE,
+            "data",
+        ],
     }
 
 

@@ -89,21 +89,24 @@ def create(
         "created_by": actor,
     }
     session.execute(subscriptions.insert().values(**values))
-    _audit(session, lg_code, actor, "linkage:subscription:create", values["sub_id"],
-           {"name": values["name"], "url": url, "types": values["event_types"], "cursor": values["cursor"]})
+    _audit(
+        session,
+        lg_code,
+        actor,
+        "linkage:subscription:create",
+        values["sub_id"],
+        {"name": values["name"], "url": url, "types": values["event_types"], "cursor": values["cursor"]},
+    )
     return _subscription(values), values["secret"]
 
 
 def _next_id(session: Session, lg_code: str) -> int:
-    value = session.execute(
-        select(func.max(subscriptions.c.sub_id)).where(subscriptions.c.lg_code == lg_code)
-    ).scalar()
+    value = session.execute(select(func.max(subscriptions.c.sub_id)).where(subscriptions.c.lg_code == lg_code)).scalar()
     return int(value or 0) + 1
 
 
 def _audit(session: Session, lg_code: str, actor: str, action: str, sub_id: int, detail: dict[str, Any]) -> None:
-    record_audit(session, lg_code=lg_code, actor=actor, action=action, target=f"subscription:{sub_id}",
-                 detail=detail)
+    record_audit(session, lg_code=lg_code, actor=actor, action=action, target=f"subscription:{sub_id}", detail=detail)
 
 
 def list_all(session: Session, lg_code: str) -> list[Subscription]:
@@ -112,9 +115,13 @@ def list_all(session: Session, lg_code: str) -> list[Subscription]:
 
 
 def get(session: Session, lg_code: str, sub_id: int) -> Subscription:
-    m = session.execute(
-        select(subscriptions).where(subscriptions.c.lg_code == lg_code, subscriptions.c.sub_id == sub_id)
-    ).mappings().first()
+    m = (
+        session.execute(
+            select(subscriptions).where(subscriptions.c.lg_code == lg_code, subscriptions.c.sub_id == sub_id)
+        )
+        .mappings()
+        .first()
+    )
     if m is None:
         raise NotFound(f"購読 {sub_id} は見つかりません", code="subscription-not-found")
     return _subscription(m)

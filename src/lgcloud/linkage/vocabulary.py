@@ -43,8 +43,14 @@ def split_address(text: str) -> tuple[str, str | None]:
     return text[: match.start()], text[match.start() :]
 
 
-def address(text: str | None, m: Municipality, *, katagaki: str | None = None, postal: str | None = None,
-            code: str | None = None) -> dict[str, Any] | None:
+def address(
+    text: str | None,
+    m: Municipality,
+    *,
+    katagaki: str | None = None,
+    postal: str | None = None,
+    code: str | None = None,
+) -> dict[str, Any] | None:
     """GIF 住所: the registry keeps 町字・番地; 都道府県・市区町村 come from the municipality."""
     if not text:
         return None

@@ -128,8 +128,17 @@ def fan_out(session: Session, lg_code: str, now: datetime, batch: int = 1000) ->
 
 def _queue(session: Session, lg_code: str, sub_id: int, events: list[outbox.OutboxEvent], now: datetime) -> None:
     rows = [
-        {"lg_code": lg_code, "sub_id": sub_id, "seq": e.seq, "event_id": e.event_id, "event_type": e.type,
-         "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+        {
+            "lg_code": lg_code,
+            "sub_id": sub_id,
+            "seq": e.seq,
+            "event_id": e.event_id,
+            "event_type": e.type,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
         for e in events
     ]
     stmt = _upsert(session)(deliveries).values(rows)
@@ -146,12 +155,24 @@ def _queue(session: Session, lg_code: str, sub_id: int, events: list[outbox.Outb
 def claim(session: Session, lg_code: str, now: datetime, policy: RetryPolicy) -> list[Job]:
     """Due deliveries of active subscriptions, leased to this worker, with their signed bodies built."""
     stmt = (
-        select(deliveries.c.sub_id, deliveries.c.seq, deliveries.c.event_id, deliveries.c.attempts,
-               subscriptions.c.url, subscriptions.c.secret)
-        .join(subscriptions, (subscriptions.c.lg_code == deliveries.c.lg_code)
-              & (subscriptions.c.sub_id == deliveries.c.sub_id))
-        .where(deliveries.c.lg_code == lg_code, deliveries.c.state == "pending",
-               deliveries.c.next_attempt_at <= now, subscriptions.c.active.is_(True))
+        select(
+            deliveries.c.sub_id,
+            deliveries.c.seq,
+            deliveries.c.event_id,
+            deliveries.c.attempts,
+            subscriptions.c.url,
+            subscriptions.c.secret,
+        )
+        .join(
+            subscriptions,
+            (subscriptions.c.lg_code == deliveries.c.lg_code) & (subscriptions.c.sub_id == deliveries.c.sub_id),
+        )
+        .where(
+            deliveries.c.lg_code == lg_code,
+            deliveries.c.state == "pending",
+            deliveries.c.next_attempt_at <= now,
+            subscriptions.c.active.is_(True),
+        )
         .order_by(deliveries.c.sub_id, deliveries.c.seq)
         .limit(policy.batch)
     )
@@ -164,8 +185,9 @@ def claim(session: Session, lg_code: str, now: datetime, policy: RetryPolicy) ->
     for row in due:
         session.execute(
             update(deliveries)
-            .where(deliveries.c.lg_code == lg_code, deliveries.c.sub_id == row["sub_id"],
-                   deliveries.c.seq == row["seq"])
+            .where(
+                deliveries.c.lg_code == lg_code, deliveries.c.sub_id == row["sub_id"], deliveries.c.seq == row["seq"]
+            )
             .values(next_attempt_at=lease)
         )
     bodies = _bodies(session, lg_code, sorted({r["seq"] for r in due}))
@@ -205,9 +227,16 @@ def record(session: Session, outcome: Outcome, now: datetime, policy: RetryPolic
     """Store one attempt and the delivery's new state; returns that state."""
     job = outcome.job
     session.execute(
-        attempts.insert().values(lg_code=job.lg_code, sub_id=job.sub_id, seq=job.seq, attempt=job.attempt,
-                                 at=now, status_code=outcome.status_code, error=outcome.error,
-                                 duration_ms=outcome.duration_ms)
+        attempts.insert().values(
+            lg_code=job.lg_code,
+            sub_id=job.sub_id,
+            seq=job.seq,
+            attempt=job.attempt,
+            at=now,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            duration_ms=outcome.duration_ms,
+        )
     )
     if outcome.ok:
         values: dict[str, Any] = {"state": "delivered", "delivered_at": now, "last_error": None}
@@ -263,8 +292,9 @@ def deliver_due(
     return report
 
 
-def _tick_one(database: Database, lg_code: str, now: datetime, policy: RetryPolicy, client: httpx.Client,
-              report: TickReport) -> None:
+def _tick_one(
+    database: Database, lg_code: str, now: datetime, policy: RetryPolicy, client: httpx.Client, report: TickReport
+) -> None:
     with database.session(lg_code) as session:
         report.fanned_out += fan_out(session, lg_code, now)
         jobs = claim(session, lg_code, now, policy)

@@ -1,0 +1,114 @@
+"""団体間: 転出 at A → 転出証明書情報 in B's inbox → 特例転入 at B → 転入通知 → 除票 確定 at A."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from linkage_helpers import IVS_MEI, IVS_SEI, TODAY, Clerk, person, registry_state
+from sqlalchemy import select
+
+from lgcloud.errors import Conflict
+from lgcloud.linkage import handoff
+from lgcloud.residents.commands import AddressInput, MoveIn, MoveOut
+from lgcloud.residents.models import history
+from lgcloud.residents.services import Actor
+
+DEST_ADDRESS = "福井県越前市府中一丁目1番1号"
+
+
+def _family_moves_out(clerk: Clerk) -> tuple[list[str], str]:
+    """A 3-person family at A; the 世帯主 and one child move to B, one child stays."""
+    persons = [
+        person(f"{IVS_SEI}　太郎", "カツラギ　タロウ", "昭和55年1月2日", "世帯主", mynumber="123456789018"),
+        person(f"{IVS_SEI}　{IVS_MEI}", "カツラギ　ナベコ", "平成22年5月6日", "子"),
+        person(f"{IVS_SEI}　次郎", "カツラギ　ジロウ", "平成24年7月8日", "子"),
+    ]
+    result = clerk.do(MoveIn(ido_date="2025-04-01", persons=persons,
+                             address=AddressInput(address="本町一丁目1番地", katagaki="鯖江ハイツ101")))
+    movers = [result.rows[0].atena_no, result.rows[1].atena_no]
+    clerk.do(MoveOut(atena_nos=movers, move_out_to=DEST_ADDRESS, ido_date="2025-07-10"))
+    return movers, result.rows[2].atena_no
+
+
+def test_move_out_to_a_member_is_completed_there_and_confirmed_back(database, tenants, clerk, clerk_b) -> None:
+    movers, stays = _family_moves_out(clerk)
+    assert handoff.scan(database, tenants.a) == 1
+    assert handoff.scan(database, tenants.a) == 0  # idempotent: the cursor moved, the ref is unique
+    with database.session(tenants.b) as session:
+        (item,) = handoff.list_items(session, tenants.b)
+    assert (item["kind"], item["from_lg_code"], item["state"]) == (handoff.CERTIFICATE, tenants.a, "received")
+    payload = item["payload"]
+    assert [m["元宛名番号"] for m in payload["異動者"]] == movers
+    assert stays not in json.dumps(payload, ensure_ascii=False)  # only the movers travel
+    assert payload["異動者"][1]["入力"]["shimei"] == f"{IVS_SEI}　{IVS_MEI}"
+    assert payload["前住所"]["表記"] == "福井県鯖江市本町一丁目1番地"
+
+    outcome = handoff.complete(
+        database, tenants.b, item["item_id"],
+        handoff.Completion(address=AddressInput(address="府中一丁目1番1号"), ido_date="2025-06-28"),
+        actor=Actor("clerk-b"), today=TODAY,
+    )
+    new_nos = outcome["宛名番号"]
+    state_b = registry_state(database, tenants.b)
+    assert {state_b[new_nos[a]][1] for a in movers} == {f"{IVS_SEI}　太郎", f"{IVS_SEI}　{IVS_MEI}"}  # intact
+    with database.session(tenants.b) as session:
+        rows = session.execute(select(history).where(history.c.lg_code == tenants.b)).mappings().all()
+    head = next(r for r in rows if r["atena_no"] == new_nos[movers[0]])
+    assert head["prev_address"] == "福井県鯖江市本町一丁目1番地"
+    assert head["mynumber"] == "123456789018" and head["birth_date"] == date(1980, 1, 2)
+
+    # The 転入通知 came back to A: 除票 確定 at the 転入日, the one who stayed untouched.
+    state_a = registry_state(database, tenants.a)
+    assert {state_a[a][3] for a in movers} == {"転出"}
+    assert state_a[stays][3] == "住民"
+    with database.session(tenants.a) as session:
+        (notice,) = handoff.list_items(session, tenants.a)
+        confirmed = session.execute(select(history).where(
+            history.c.lg_code == tenants.a, history.c.atena_no == movers[0]).order_by(history.c.rireki_no.desc())
+        ).mappings().first()
+    assert (notice["kind"], notice["state"]) == (handoff.NOTICE, "applied")
+    assert set(notice["result"].values()) == {"applied"}
+    assert confirmed["move_out_on"] == date(2025, 6, 28)
+    assert confirmed["removed_on"] == date(2025, 6, 28)  # min(転出予定日, 転入日)
+    assert confirmed["move_out_confirmed_to"] == "福井県越前市府中一丁目1番1号"
+    assert set(notice["payload"]) == {"転入先", "転入日", "転入先住所", "異動者"}  # B's own numbers stay at B
+    assert notice["payload"]["異動者"] == movers
+
+    # Nothing happens twice.
+    assert handoff.notify(database, tenants.b, today=TODAY) == 0
+    with pytest.raises(Conflict):
+        handoff.complete(database, tenants.b, item["item_id"],
+                         handoff.Completion(address=AddressInput(address="府中1番")), actor=Actor("clerk-b"),
+                         today=TODAY)
+
+
+def test_move_out_elsewhere_creates_nothing(database, tenants, clerk) -> None:
+    result = clerk.move_in()
+    clerk.do(MoveOut(atena_nos=[result.rows[0].atena_no], move_out_to="東京都港区芝公園1丁目1番"))
+    assert handoff.scan(database, tenants.a) == 0
+    with database.session(tenants.b) as session:
+        assert handoff.list_items(session, tenants.b) == []
+
+
+def test_destination_is_recognised_with_or_without_the_prefecture() -> None:
+    members = [handoff.Member("182095", "福井県", "越前市"), handoff.Member("182010", "福井県", "福井市")]
+    assert handoff.destination("福井県越前市府中1", members).lg_code == "182095"  # type: ignore[union-attr]
+    assert handoff.destination("越前市府中1", members).lg_code == "182095"  # type: ignore[union-attr]
+    assert handoff.destination("福井県越前町", members) is None
+    assert handoff.destination(None, members) is None
+
+
+def test_neither_side_reads_the_other_registry(pg_database, pg_tenants) -> None:
+    """Row-level security: a transaction for B sees none of A's registry, and cannot write A's inbox."""
+    a, b = Clerk(pg_database, pg_tenants.a), Clerk(pg_database, pg_tenants.b)
+    a.move_in()
+    b.move_in("越前　花子", kana="エチゼン　ハナコ")
+    with pg_database.session(pg_tenants.b) as session:
+        assert session.execute(select(history).where(history.c.lg_code == pg_tenants.a)).first() is None
+        assert session.execute(select(history)).mappings().all()[0]["lg_code"] == pg_tenants.b
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError), pg_database.session(pg_tenants.b) as session:
+        handoff._deliver(session, pg_tenants.a, handoff.NOTICE, pg_tenants.b, "forged", {})
