@@ -112,7 +112,7 @@ _POINT_FORMS = (
     re.compile(r"(?P<wy>[1-9]\d{3})(?P<m>\d{2})(?P<d>\d{2})"),  # YYYYMMDD
 )
 # The end of a range may leave out the year and month it shares with the start (…から3月10日頃までの間).
-_END_FORMS = (re.compile(r"(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})日"),)
+_END_FORMS = (re.compile(r"(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?"), re.compile(r"(?P<d>\d{1,2})日"))
 _RANGE = re.compile(r"(?P<a>.+?)(?:から|~|〜)(?P<b>.+?)(?:まで(?:の間)?)?")
 _ALL_UNKNOWN = ("年月日不詳", "不詳", "生年月日不詳")
 
@@ -184,10 +184,12 @@ def _parse_end(s: str, start: _Point, text: str) -> _Point:
     for form in _END_FORMS:
         m = form.fullmatch(s)
         if m:
-            month = int(m["m"]) if m["m"] else start.month
+            groups = m.groupdict()
+            month = int(groups["m"]) if groups.get("m") else start.month
             if month is None:
                 raise _bad(text, "期間の終わりの月が分かりません")
-            return _checked(_Point(start.era, start.year, month, int(m["d"])), None, text)
+            day = int(groups["d"]) if groups.get("d") else None
+            return _checked(_Point(start.era, start.year, month, day), None, text)
     return _parse_point(s, text)
 
 
@@ -198,12 +200,19 @@ def _strip_suffix(s: str, suffixes: tuple[str, ...]) -> tuple[str, str | None]:
     return s, None
 
 
+def _latest(p: _Point) -> dt.date:
+    """The last real day a partial point can mean (令和2年3月 → 3月31日), to check a range's order."""
+    month = p.month or 12
+    last_day = monthrange(p.year, month)[1]
+    return dt.date(p.year, month, min(p.day or last_day, last_day))
+
+
 def _parse_range(a: str, b: str, estimated: bool, text: str) -> _Shape:
     start = _parse_point(a, text)
     b, approx = _strip_suffix(b, ("頃",))
     end = _parse_end(b, start, text)
-    first, last = _best_effort(_Shape(start)), _best_effort(_Shape(end))
-    if first is not None and last is not None and last < first:
+    first = _best_effort(_Shape(start))
+    if first is not None and _latest(end) < first:
         raise _bad(text, "期間の終わりが始まりより前です")
     return _Shape(start, estimated=estimated, approx=approx is not None, end=end)
 
@@ -278,10 +287,9 @@ def _point_text(p: _Point, western: bool, kanji: bool) -> str:
 
 def _end_text(end: _Point, start: _Point, western: bool, kanji: bool) -> str:
     """The end of a range, leaving out the year when it is the start's (as the standard's example does)."""
-    if (end.era, end.year) != (start.era, start.year):
+    if (end.era, end.year) != (start.era, start.year) or end.month is None:
         return _point_text(end, western, kanji)
-    assert end.month is not None and end.day is not None
-    return f"{_num(end.month, kanji)}月{_num(end.day, kanji)}日"
+    return f"{_num(end.month, kanji)}月" + (f"{_num(end.day, kanji)}日" if end.day is not None else "")
 
 
 def _render(shape: _Shape, western: bool, kanji: bool = False) -> str:
