@@ -395,6 +395,48 @@ class JpDate:
         except (KeyError, TypeError) as exc:
             raise CodesError(f"日付のJSONではありません: {obj!r}", code="codes-bad-db-date") from exc
 
+    # pydantic support (imported lazily: domain code must not need it at import time)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """Accept a date text, a `to_json` object or a JpDate; serialise as the `to_json` object."""
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_plain_validator_function(
+            cls._coerce,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.to_json()),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+        kinds = [k.value for k in DateKind]
+        return {
+            "title": "JpDate",
+            "description": "住民記録の日付: 原文 (raw), 種類 (kind), 並べ替え用のISO日付 (iso). 入力は日付文字列も可。",
+            "anyOf": [
+                {"type": "string", "examples": ["令和5年3月1日", "R05.03.01", "令和2年頃", "年月日不詳"]},
+                {
+                    "type": "object",
+                    "required": ["raw", "kind", "iso"],
+                    "properties": {
+                        "raw": {"type": "string"},
+                        "kind": {"type": "string", "enum": kinds},
+                        "iso": {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]},
+                    },
+                },
+            ],
+        }
+
+    @classmethod
+    def _coerce(cls, value: Any) -> JpDate:
+        if isinstance(value, JpDate):
+            return value
+        if isinstance(value, str):
+            return cls.parse(value)
+        if isinstance(value, dict):
+            return cls.from_json(value)
+        raise CodesError("日付は文字列か {raw, kind, iso} で指定してください", code="codes-bad-date")
+
     # derived views
 
     def _parsed(self) -> _Shape:
