@@ -245,11 +245,13 @@ class SqlRegistry:
             if is_assignable_atena_body(body, policy):
                 return body + atena_check_digit(body, policy)
 
+    # 宛名番号 and 世帯番号 share one sequence, so no 世帯番号 ever equals a 宛名番号 (less confusion at the counter).
+
     def next_atena_no(self) -> str:
-        return self._next_number("atena")
+        return self._next_number("number")
 
     def next_setai_no(self) -> str:
-        return self._next_number("setai")
+        return self._next_number("number")
 
     # locks ----------------------------------------------------------------------------------------
 

@@ -47,6 +47,8 @@ FORMS: dict[str, tuple[str, bool]] = {
     "amend": ("修正（職権修正・軽微な修正・誤記修正・旧氏・通称）", True),
     "cancel": ("異動の取消し", True),
 }
+#: What may be entered for a person who is no longer a 住民 (除票).
+FORMS_FOR_REMOVED = ("move_out_confirm", "amend", "cancel")
 PERSON_SLOTS = 4
 PERSON_FIELDS = (
     "shimei",
@@ -187,6 +189,19 @@ def person_page(
     )
 
 
+def _forms_for(row: Row) -> dict[str, str]:
+    """The 異動 menu of a person: all of them for a 住民, corrections only for a 除票."""
+    person = row.person
+    kinds = [k for k, (_, needs_person) in FORMS.items() if needs_person]
+    if not person.is_resident:
+        kinds = [k for k in kinds if k in FORMS_FOR_REMOVED]
+        if person.move_out_planned_on is None:
+            kinds.remove("move_out_confirm")
+    else:
+        kinds.remove("move_out_confirm")
+    return {k: FORMS[k][0] for k in kinds}
+
+
 def _state_at(session: Any, ctx: TenantContext, atena_no: str, at: str | None) -> Row | str | None:
     if not at:
         return None
@@ -252,28 +267,25 @@ async def ido_submit(request: Request, ctx: Writer, kind: str, atena_no: str | N
     form = {k: str(v) for k, v in (await request.form()).multi_items()}
     check_csrf(request, form.get("csrf_token"))
     context = _form_context(ctx, kind, atena_no, form)
+    htmx = request.headers.get("hx-request") == "true"
     try:
         command = parse_command(build_command(kind, atena_no, form, context["members"]))
         with ctx.session() as session:
-            result = record_ido(
-                session,
-                ctx.lg_code,
-                Actor(ctx.principal.name, source_ip=ctx.source_ip),
-                command,
-                expected=_expected(form),
-            )
+            result = record_ido(session, ctx.lg_code, Actor(ctx.principal.name, source_ip=ctx.source_ip), command,
+                                expected=_expected(form))  # fmt: skip
     except ValidationError as exc:
         context["errors"] = _pydantic_errors(exc)
         context["error"] = "入力内容に誤りがあります。赤字の項目を確認してください。"
-        return render(request, "residents/ido_form.html", context, status_code=422)
+        return render(request, "residents/ido_form.html", context, status_code=200 if htmx else 422)
     except LgcloudError as exc:
         field = str(exc.detail.get("field") or "")
-        context["errors"] = {field: exc.message} if field else {}
-        context["error"] = exc.message
-        context["error_code"] = exc.code
-        return render(request, "residents/ido_form.html", context, status_code=exc.status)
+        context.update(errors={field: exc.message} if field else {}, error=exc.message, error_code=exc.code)
+        return render(request, "residents/ido_form.html", context, status_code=200 if htmx else exc.status)
     target = atena_no if atena_no and any(r.atena_no == atena_no for r in result.rows) else result.rows[0].atena_no
-    return RedirectResponse(f"{_base(ctx.lg_code)}/{target}?done={result.ido.ido_id}", status_code=303)
+    url = f"{_base(ctx.lg_code)}/{target}?done={result.ido.ido_id}"
+    if htmx:  # htmx swaps only 2xx bodies; a full navigation shows the person with the new history
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
 
 
 def _expected(form: dict[str, str]) -> dict[str, int]:
