@@ -43,6 +43,12 @@ def _real_lgcodes() -> list[str]:
 REAL_LGCODES = _real_lgcodes()
 
 
+def _prefecture_codes() -> list[str]:
+    # The prefecture file stores lgcode as a number, without the leading zero.
+    with (LOCALGOV_CSV.parent / "prefjp-utf8.csv").open(encoding="utf-8-sig", newline="") as f:
+        return [row["lgcode"].zfill(6) for row in csv.DictReader(f)]
+
+
 # --- independent statements of the rules ----------------------------------------------------------------
 
 
@@ -124,6 +130,12 @@ def test_corruptions_stay_valid_exactly_when_the_remainder_moves_between_0_and_1
         for corrupted in single_digit_corruptions(code):
             collides = corrupted[5] == code[5] and {_remainder(code), _remainder(corrupted)} == {0, 10}
             assert is_valid_lgcode(corrupted) is collides, corrupted
+
+
+def test_every_prefecture_code_is_valid() -> None:
+    codes = _prefecture_codes()
+    assert len(codes) == 47 and codes[0] == "010006" and codes[12] == "130001"
+    assert all(is_valid_lgcode(c) and lgcode_rule(c) for c in codes)
 
 
 @pytest.mark.parametrize(
