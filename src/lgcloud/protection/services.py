@@ -403,13 +403,15 @@ def check_disclosure(
     purpose: str = "",
     households: dict[str, str] | None = None,
     now: datetime | None = None,
+    consume: bool = True,
 ) -> Disclosure:
     """May these persons' data (a certificate, an address on screen) be disclosed for ``process``?
 
     Refused when a person is a 支援対象者 or has an エラー-level 抑止 in force for the process, unless
     ``release_id`` names a request the 支援措置責任者 released for exactly this process and these
     persons (single use, time-limited). A refusal opens a review request and is audited, as is the
-    use of a release. アラート-level 抑止 let it through with alerts.
+    use of a release. アラート-level 抑止 let it through with alerts. ``consume=False`` checks a release
+    without using it up (a preview before the issue that will use it).
     """
     actor = actor or Actor("system")
     now = now or utcnow()
@@ -434,7 +436,7 @@ def check_disclosure(
             )
         return Disclosure(True, process, persons, alerts=alerts)
     if release_id is not None:
-        problem = _use_release(session, lg_code, release_id, process, persons, now)
+        problem = _use_release(session, lg_code, release_id, process, persons, now, consume)
         if problem is None:
             _audit(
                 session,
@@ -508,7 +510,13 @@ def _open_request(
 
 
 def _use_release(
-    session: Session, lg_code: str, request_id: int, process: Process, persons: tuple[str, ...], now: datetime
+    session: Session,
+    lg_code: str,
+    request_id: int,
+    process: Process,
+    persons: tuple[str, ...],
+    now: datetime,
+    consume: bool,
 ) -> str | None:
     """Consume a released request; return why it cannot be used, or None."""
     row = _request_row(session, lg_code, request_id)
@@ -518,6 +526,8 @@ def _use_release(
         return f"審査依頼 {request_id} は別の処理または別の住民に対するものです。"
     if (repo.aware(row["expires_at"]) or now) <= now:
         return f"審査依頼 {request_id} の解除は有効期限が切れています。"
+    if not consume:
+        return None
     session.execute(
         update(disclosure_requests)
         .where(disclosure_requests.c.lg_code == lg_code, disclosure_requests.c.request_id == request_id)
