@@ -52,3 +52,16 @@ def test_mutating_a_gaiji_map_recompiles() -> None:
     mapping.pattern()
     mapping["\uad1d"] = "々"
     assert apply_mapping("\uad1d", mapping) == "々"
+
+
+def test_map_and_classify_in_one_pass() -> None:
+    from lgcloud.moji import CharClass, map_and_classify
+
+    mapping = GaijiMap({"\ue000": "髙", "\ue001": "㐶\U000e0101", "\ue002": "高"})
+    text = "東京\ue000橋\ue001 \ue009\ue002"
+    result, inv = map_and_classify(text, mapping)
+    assert result.text == "東京髙橋㐶\U000e0101 \ue009高"
+    assert [(u.offset, u.code) for u in result.unmapped] == [(6, "U+E009")]
+    assert inv.counts[CharClass.MJ] == 2 and inv.counts[CharClass.PUA] == 1
+    assert inv.counts[CharClass.JISX0208] == 4 and inv.counts[CharClass.ASCII] == 1
+    assert inv.chars["㐶\U000e0101"].positions == [4]  # offsets refer to the input text

@@ -22,13 +22,14 @@ from lgcloud.moji.gaiji import (
     UnmappedGaiji,
     UnmappedGaijiError,
     apply_mapping,
+    map_and_classify,
     map_gaiji,
     parse_source,
 )
 from lgcloud.moji.index import MojiIndex, get_index
 from lgcloud.moji.matching import key_group, matching_key
 from lgcloud.moji.record import MjRecord
-from lgcloud.moji.text import CharClass, CharInfo, Inventory, classify, graphemes, inventory
+from lgcloud.moji.text import CharClass, CharInfo, Inventory, ScanResult, classify, graphemes, inventory, scan
 
 
 def lookup(query: str) -> MjRecord | None:
@@ -51,6 +52,7 @@ __all__ = [
     "MappingResult",
     "MjRecord",
     "MojiIndex",
+    "ScanResult",
     "SourceKind",
     "Target",
     "UnmappedGaiji",
@@ -65,7 +67,9 @@ __all__ = [
     "key_group",
     "lookup",
     "lookup_all",
+    "map_and_classify",
     "map_gaiji",
     "matching_key",
     "parse_source",
+    "scan",
 ]
