@@ -305,10 +305,9 @@ def _render(shape: _Shape, western: bool, kanji: bool = False) -> str:
 
 
 def _kind(value: object) -> DateKind:
-    try:
+    if isinstance(value, str) and value in {k.value for k in DateKind}:
         return DateKind(value)
-    except ValueError as exc:
-        raise CodesError(f"日付の種類 {value!r} はありません", code="codes-bad-db-date") from exc
+    raise CodesError(f"日付の種類 {value!r} はありません", code="codes-bad-db-date")
 
 
 # --- the value object -----------------------------------------------------------------------------------

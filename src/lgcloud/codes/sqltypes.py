@@ -21,12 +21,12 @@ class JpDateType(TypeDecorator[JpDate]):
     impl = String(DB_LENGTH)
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+    def process_bind_param(self, value: JpDate | str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        if isinstance(value, str):  # let callers assign text; it is parsed (and rejected) here
-            value = JpDate.parse(value)
-        return value.to_db()
+        # Callers may assign text: it is parsed (and rejected with a CodesError) here, before the database.
+        parsed = JpDate.parse(value) if isinstance(value, str) else value
+        return parsed.to_db()
 
     def process_result_value(self, value: Any, dialect: Dialect) -> JpDate | None:
         return None if value is None else JpDate.from_db(value)
