@@ -167,6 +167,7 @@ def test_accepted_forms(text: str) -> None:
         ("令和元年5月1日", "2019-05-01"),
         ("R01.05.01", "2019-05-01"),
         ("5010501", "2019-05-01"),
+        ("5030301", "2021-03-01"),  # the example of the issue: GYYMMDD, 1-digit era code
         ("平成十五年一月七日", "2003-01-07"),
         ("平成15.01.07", "2003-01-07"),  # the form of the standard's own example
         ("㍻31年4月30日", "2019-04-30"),

@@ -45,10 +45,12 @@ def _terms() -> dict[str, CodeEntry]:
     return {e.name: e for e in code_table("zokugara")}
 
 
+@cache
 def _max_links() -> int:
     return int(code_table("zokugara").extra["max_links"])
 
 
+@cache
 def _forbidden() -> dict[str, str]:
     return dict(code_table("zokugara").extra["forbidden"])
 
