@@ -77,7 +77,8 @@ def _expand_iteration_marks(text: str) -> str:
 def _collapse_long_vowels(text: str) -> str:
     """Drop a vowel that only lengthens the previous kana: オ段 + ウ/オ (サトウ ≡ サトオ ≡ サト), and a
     repeated vowel of the same 段 (ユウコ ≡ ユコ, マアヤ ≡ マヤ). Together with dropping ー this makes the
-    presence of a long vowel irrelevant, as the standard asks.
+    presence of a long vowel irrelevant, as the standard asks. エ段 + イ (ケイコ/ケーコ) is not folded: the
+    standard does not list it, and it would merge names such as セイ and セ.
     """
     out: list[str] = []
     for ch in text:
