@@ -7,6 +7,7 @@ new index layout builds a new file and an existing one is never rebuilt.
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import os
 import pickle
@@ -253,8 +254,13 @@ def build_index(cache_dir: Path, *, force: bool = False) -> tuple[Path, bool]:
     if path.exists() and not force:
         return path, False
     moji_dir = cache_dir / "moji"
-    tarball = data_source.fetch_tarball(moji_dir)
-    with tempfile.TemporaryDirectory(prefix="lgcloud-moji-", dir=moji_dir) as work:
-        db_path = data_source.extract_db(tarball, Path(work) / "moji.db")
-        write_index(convert(db_path), path)
+    moji_dir.mkdir(parents=True, exist_ok=True)
+    with (moji_dir / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test workers / make jobs: one builds, the others wait
+        if path.exists() and not force:
+            return path, False
+        tarball = data_source.fetch_tarball(moji_dir)
+        with tempfile.TemporaryDirectory(prefix="lgcloud-moji-", dir=moji_dir) as work:
+            db_path = data_source.extract_db(tarball, Path(work) / "moji.db")
+            write_index(convert(db_path), path)
     return path, True
