@@ -111,3 +111,26 @@ def test_ui_apportion_page_and_export(login_as) -> None:  # type: ignore[no-unty
     assert page.status_code == 200 and "最大剰余法" in page.text and "1,000" in page.text
     csv = client.get("/operator/analytics/apportion/export", params={"total": 1000, "equal": 30, "population": 70})
     assert csv.status_code == 200 and csv.text.splitlines()[-1].startswith("計,")
+
+
+def test_api_cost_entry_population_import_and_own_progress(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+    client = login_as("operator")
+    assert client.put(f"/api/v1/analytics/costs/{tenants.a}/2025", json={"amount_yen": 50_000_000}).status_code == 204
+    bad = client.put("/api/v1/analytics/costs/182070/2025", json={"amount_yen": 1})
+    assert bad.status_code == 422 and "検査数字" in bad.json()["detail"]
+    cost = client.get("/api/v1/analytics/tables/cost-per-resident", params={"year": 2025}).json()
+    assert cost["rows"][-1][cost["columns"].index("全体 団体数")] == 1
+    upload = client.post(
+        "/api/v1/analytics/imports/population",
+        files={"file": ("p.csv", f"団体コード,人口\n{tenants.a},80000\n".encode(), "text/csv")},
+        data={"label": "住基2025", "as_of": "2025-01-01"},
+    )
+    assert upload.status_code == 200, upload.text
+    own = client.get("/api/v1/analytics/tables/own-group", params={"population": "住基2025"}).json()
+    assert own["rows"][0][own["columns"].index("人口")] == 80000
+    progress = client.get("/api/v1/analytics/tables/own-group-progress").json()
+    assert progress["rows"][-1][:2] == ["計", 2]
+    chart = client.get("/api/v1/analytics/charts/own-group-progress", params={"format": "png"})
+    assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
+    page = client.get("/operator/analytics", params={"population": "住基2025"})
+    assert 'value="住基2025" selected' in page.text

@@ -18,6 +18,7 @@ from lgcloud.analytics.apportion import Member, apportion, apportionment_table, 
 from lgcloud.analytics.importer import ImportRejected
 from lgcloud.analytics.municipalities import by_code
 from lgcloud.analytics.tables import Table, export, make_table
+from lgcloud.analytics.vocab import parse_fiscal_year
 from lgcloud.errors import LgcloudError
 
 app = typer.Typer(
@@ -243,6 +244,21 @@ def import_costs(
     except ImportRejected as exc:
         _rejected(exc)
     _report(report, "取り込みました")
+
+
+@app.command("set-cost")
+def set_cost(
+    lg_code: Annotated[str, typer.Argument(help="団体コード")],
+    fiscal_year: Annotated[str, typer.Argument(help="年度 (2017, H29 …)")],
+    amount_yen: Annotated[int, typer.Argument(help="情報システム経費 (円)")],
+) -> None:
+    """1団体・1年度の情報システム経費を登録（訂正）する。"""
+    year = parse_fiscal_year(fiscal_year)
+    if year is None:
+        raise LgcloudError("年度を指定してください", code="bad-fiscal-year")
+    with _session() as session:
+        service.set_cost(session, lg_code, year, amount_yen, actor="cli")
+    console.print(f"{lg_code} の {year}年度の経費を {amount_yen:,} 円で登録しました")
 
 
 @app.command("import-population")

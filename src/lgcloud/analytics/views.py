@@ -153,6 +153,25 @@ def _own_group(ctx: Context) -> Table:
     )
 
 
+def _own_progress(ctx: Context) -> Table:
+    """Members of the platform's group by migration / go-live status, with their population."""
+    counts: dict[str, list[int]] = {}
+    for m in ctx.own_members:
+        cell = counts.setdefault(m.status_label, [0, 0])
+        cell[0] += 1
+        cell[1] += ctx.population.of(m.lg_code) or 0
+    rows = [(label, n, people) for label, (n, people) in counts.items()]
+    rows.append(("計", sum(r[1] for r in rows), sum(r[2] for r in rows)))
+    return make_table(
+        "own-group-progress",
+        "本プラットフォームの構成団体の移行・稼働状況",
+        ("状況", "団体数", "人口"),
+        rows,
+        source="lgcloud 登録情報",
+        notes=(f"人口: {ctx.population.label}",),
+    )
+
+
 BUILDERS: dict[str, tuple[str, Callable[[Context], Table]]] = {
     "status": ("クラウド導入状況（表1）", _status),
     "plans": ("導入計画（表2）", _plans),
@@ -164,7 +183,8 @@ BUILDERS: dict[str, tuple[str, Callable[[Context], Table]]] = {
     "trend": ("推移", lambda ctx: aggregates.trend_table(ctx.snapshot_points)),
     "aggregates": ("公表集計値の一覧", lambda ctx: aggregates.catalogue_table()),
     "cost-per-resident": ("一人当たり経費", _cost),
-    "own-group": ("本グループの状況", _own_group),
+    "own-group": ("本グループの構成団体", _own_group),
+    "own-group-progress": ("本グループの移行・稼働状況", _own_progress),
 }
 TABLE_KEYS = tuple(BUILDERS)
 
@@ -186,6 +206,7 @@ CHARTS: dict[str, tuple[str, Callable[[Table], charts.Chart]]] = {
     "status-by-band": ("status-by-band", charts.status_breakdown_chart),
     "trend": ("trend", charts.trend_chart),
     "cost-per-resident": ("cost-per-resident", charts.cost_chart),
+    "own-group-progress": ("own-group-progress", charts.counts_chart),
 }
 CHART_KEYS = tuple(CHARTS)
 
@@ -195,6 +216,6 @@ def chart(key: str, ctx: Context) -> charts.Chart:
         raise LgcloudError(f"図「{key}」はありません（{', '.join(CHART_KEYS)}）", code="unknown-chart", status=404)
     table_key, draw = CHARTS[key]
     table = build(table_key, ctx)
-    if table_key in ("status", "plans"):
+    if table_key in ("status", "plans", "own-group-progress"):
         table = make_table(table.key, table.title, table.columns, [r for r in table.rows if r[0] != "計"])
     return draw(table)

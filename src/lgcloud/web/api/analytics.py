@@ -169,8 +169,9 @@ def get_chart(
     date: date | None = None,
     bands: str | None = None,
     year: int | None = None,
+    population: str | None = None,
 ) -> Response:
-    drawn = views.chart(key, analytics_context(request, principal, date, bands, None, year))
+    drawn = views.chart(key, analytics_context(request, principal, date, bands, population, year))
     media = "image/svg+xml" if format == "svg" else "image/png"
     return Response(drawn.render(format), media_type=media, headers={"X-Series-Count": str(len(drawn.series))})
 
@@ -227,6 +228,42 @@ async def import_costs(
     with get_db(request).session(PLATFORM_CHAIN) as session:
         report = service.import_costs(
             session, content, file.filename or "costs.csv", replace=replace, actor=principal.name
+        )
+    return ImportOut(**report.__dict__)
+
+
+class CostIn(BaseModel):
+    amount_yen: int = Field(ge=0, description="情報システム経費（円）")
+
+
+@router.put("/costs/{lg_code}/{fiscal_year}", status_code=204)
+def put_cost(request: Request, lg_code: str, fiscal_year: int, body: CostIn, principal: Operator) -> Response:
+    """Enter (or correct) one municipality's IT cost for a fiscal year."""
+    with get_db(request).session(PLATFORM_CHAIN) as session:
+        service.set_cost(session, lg_code, fiscal_year, body.amount_yen, actor=principal.name)
+    return Response(status_code=204)
+
+
+@router.post("/imports/population", response_model=ImportOut)
+async def import_population(
+    request: Request,
+    principal: Operator,
+    file: Annotated[UploadFile, File()],
+    label: Annotated[str, Form()],
+    as_of: Annotated[date, Form()],
+    note: Annotated[str, Form()] = "",
+) -> ImportOut:
+    """An official total-population table (e.g. 住民基本台帳人口), selectable as ``population=<label>``."""
+    content = await _read_upload(file)
+    with get_db(request).session(PLATFORM_CHAIN) as session:
+        report = service.import_population(
+            session,
+            content,
+            file.filename or "population.csv",
+            label=label,
+            as_of=as_of,
+            note=note,
+            actor=principal.name,
         )
     return ImportOut(**report.__dict__)
 

@@ -46,6 +46,7 @@ SECTIONS: tuple[tuple[str, bool], ...] = (
     ("groups", False),
     ("trend", True),
     ("cost-per-resident", True),
+    ("own-group-progress", True),
     ("own-group", False),
     ("aggregates", False),
 )
@@ -81,8 +82,13 @@ def _section(key: str, with_chart: bool, ctx: views.Context, query: dict[str, st
     return {"key": key, "label": label, "table": table, "missing": missing, "exports": exports, "chart": chart}
 
 
-def _query(ref_date: date | None, bands: str | None, year: int | None) -> dict[str, str]:
-    query = {"date": ref_date.isoformat() if ref_date else "", "bands": bands or "", "year": str(year or "")}
+def _query(ref_date: date | None, bands: str | None, year: int | None, population: str | None) -> dict[str, str]:
+    query = {
+        "date": ref_date.isoformat() if ref_date else "",
+        "bands": bands or "",
+        "year": str(year or ""),
+        "population": population or "",
+    }
     return {k: v for k, v in query.items() if v}
 
 
@@ -93,13 +99,15 @@ def analytics_page(
     date: date | None = None,
     bands: str | None = None,
     year: int | None = None,
+    population: str | None = None,
     message: str | None = None,
 ) -> Response:
-    ctx = analytics_context(request, principal, date, bands or None, None, year)
-    query = _query(ctx.date, bands, ctx.fiscal_year)
+    ctx = analytics_context(request, principal, date, bands or None, population or None, year)
+    query = _query(ctx.date, bands, ctx.fiscal_year, population)
     with get_db(request).session() as session:
         snapshot_dates = service.snapshot_dates(session)
         cost_years = service.cost_years(session)
+        populations = service.population_labels(session)
     dates = sorted({*snapshot_dates, *aggregates.reference_dates("status")}, reverse=True)
     return render(
         request,
@@ -115,6 +123,8 @@ def analytics_page(
             "bands": bands or "",
             "message": message,
             "can_import": principal.can(Permission.GROUP_OPERATE),
+            "populations": populations,
+            "population": population or service.CENSUS_LABEL,
         },
     )
 
