@@ -78,3 +78,12 @@ def test_counts_match_the_data_study(moji_index: MojiIndex) -> None:
     assert len(moji_index.by_juki) == 19563
     assert len(moji_index.by_koseki) == 55270
     assert sum(1 for r in moji_index.records.values() if r.ivs_only and r.ivs) == 6236
+
+
+@pytest.mark.parametrize("query", ["U+110000", "U+FFFFFF", "J+ZZZZ"])
+def test_malformed_codes_are_not_found(query: str) -> None:
+    assert lookup(query) is None
+
+
+def test_jplus_survives_a_raw_url_query() -> None:
+    assert lookup("J AD1D").mj == "MJ000001"  # type: ignore[union-attr]  # "+" decoded as a space

@@ -69,3 +69,46 @@ def test_inventory_agrees_with_classify() -> None:
 
 def test_strip_variation_selectors() -> None:
     assert strip_variation_selectors("邉\U000e010f神\ufe00") == "邉神"
+
+
+ALPHABET = [
+    "a",
+    "1",
+    " ",
+    "\n",
+    "あ",
+    "橋",
+    "～",
+    "ｱ",
+    "髙",
+    "﨑",
+    "\ufa19",
+    "𠮷",
+    "\ue000",
+    "😀",
+    "\U000e0101",
+    "\ufe00",
+]
+
+
+def test_inventory_matches_classify_on_random_text() -> None:
+    import random
+
+    rnd = random.Random(3)
+    for _ in range(200):
+        text = "".join(rnd.choices(ALPHABET, k=rnd.randint(0, 30)))
+        inv = inventory(text)
+        expected: dict[CharClass, int] = dict.fromkeys(CharClass, 0)
+        for info in classify(text):
+            expected[info.char_class] += 1
+        assert inv.counts == expected, repr(text)
+        for occ in inv.exceptions():
+            assert all(text.startswith(occ.text, p) for p in occ.positions), repr(text)
+
+
+def test_scan_maps_keys_that_are_jis_characters() -> None:
+    from lgcloud.moji.text import scan
+
+    result = scan("x\u9ad8y\ue000", {"\u9ad8": "髙", "\ue000": "\U00020bb7"})  # a J+ code equal to 高
+    assert result.text == "x髙y𠮷" and result.replaced == 2 and result.unmapped == []
+    assert result.inventory.counts[CharClass.MJ] == 2

@@ -86,13 +86,14 @@ def _from_tables(rec: MjRecord, target: Target, tables: tuple[str, ...], index: 
 
 def degrade_record(
     rec: MjRecord,
-    target: Target = Target.JISX0208,
+    target: Target | str = Target.JISX0208,
     *,
     allow_lookalike: bool = False,
     allow_related: bool = False,
     index: MojiIndex | None = None,
 ) -> Degraded:
     idx = index or get_index()
+    target = Target(target)
     if _code_in_target(rec.x0213, target):
         char = x0213_table()[rec.x0213 or ""]
         step = STEP_IDENTITY if char == rec.glyph else STEP_JIS_CODE

@@ -21,7 +21,7 @@ from lgcloud.moji.jis import parse_x0213
 from lgcloud.moji.record import MjRecord
 
 _MJ = re.compile(r"^\s*MJ(\d{6})\s*$", re.IGNORECASE)
-_JUKI = re.compile(r"^\s*J\+([0-9A-F]{4})\s*$", re.IGNORECASE)
+_JUKI = re.compile(r"^\s*J[+ ]([0-9A-F]{4})\s*$", re.IGNORECASE)  # "+" arrives as " " from a raw URL
 _UPLUS = re.compile(r"^\s*(?:U\+[0-9A-F]{4,6}\s*)+$", re.IGNORECASE)
 _KOSEKI = re.compile(r"^\s*(?:戸籍|K)?\s*(\d{6})\s*$", re.IGNORECASE)
 _TOUKI = re.compile(r"^\s*(?:登記)?\s*(\d{8})\s*$")
@@ -98,7 +98,10 @@ class MojiIndex:
             mj = self.by_juki.get(f"J+{m.group(1).upper()}")
             return [self.records[mj]] if mj else []
         if _UPLUS.match(query):
-            return self._by_text_query("".join(chr(int(p, 16)) for p in re.findall(r"[0-9A-Fa-f]{4,6}", query)))
+            points = [int(p, 16) for p in re.findall(r"[0-9A-Fa-f]{4,6}", query)]
+            if any(p > 0x10FFFF for p in points):
+                return []
+            return self._by_text_query("".join(map(chr, points)))
         if parse_x0213(query):
             return self.by_jis(query)
         if m := _KOSEKI.match(query):

@@ -20,7 +20,7 @@ def describe(query: str) -> dict[str, Any] | None:
     if not found:
         return None
     rec = found[0]
-    to0208, to0213 = degrade_record(rec), degrade_record(rec, "jisx0213")  # type: ignore[arg-type]
+    to0208, to0213 = degrade_record(rec), degrade_record(rec, "jisx0213")
     key = matching_key(rec.glyph)
     return {
         "query": query,
