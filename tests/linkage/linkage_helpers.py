@@ -31,18 +31,38 @@ class Clerk:
         with self.db.session(self.lg_code) as session:
             return record_ido(session, self.lg_code, self.actor, command, today=self.today)
 
-    def move_in(self, shimei: str = "山田　太郎", *, kana: str = "ヤマダ　タロウ", others: int = 0,
-                address: str = "本町一丁目1番地", birth: str = "昭和55年1月2日") -> IdoResult:
+    def move_in(
+        self,
+        shimei: str = "山田　太郎",
+        *,
+        kana: str = "ヤマダ　タロウ",
+        others: int = 0,
+        address: str = "本町一丁目1番地",
+        birth: str = "昭和55年1月2日",
+    ) -> IdoResult:
         persons = [person(shimei, kana, birth, "世帯主")]
         persons += [person(f"山田　子{i}", f"ヤマダ　コ{i}", "平成22年5月6日", "子") for i in range(others)]
-        return self.do(MoveIn(ido_date="2025-04-01", persons=persons,
-                              address=AddressInput(address=address, postal_code="9160000"),
-                              prev_address="東京都千代田区千代田1番1号"))
+        return self.do(
+            MoveIn(
+                ido_date="2025-04-01",
+                persons=persons,
+                address=AddressInput(address=address, postal_code="9160000"),
+                prev_address="東京都千代田区千代田1番1号",
+            )
+        )
 
 
 def person(shimei: str, kana: str, birth: str, zokugara: str, **extra: Any) -> PersonInput:
-    return PersonInput(shimei=shimei, shimei_kana=kana, birth_date=birth, sex="1", zokugara=zokugara,
-                       honseki="福井県鯖江市本町1", hittosha=shimei, **extra)
+    return PersonInput(
+        shimei=shimei,
+        shimei_kana=kana,
+        birth_date=birth,
+        sex="1",
+        zokugara=zokugara,
+        honseki="福井県鯖江市本町1",
+        hittosha=shimei,
+        **extra,
+    )
 
 
 def outbox_count(db: Database, lg_code: str) -> int:

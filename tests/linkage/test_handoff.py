@@ -25,8 +25,13 @@ def _family_moves_out(clerk: Clerk) -> tuple[list[str], str]:
         person(f"{IVS_SEI}　{IVS_MEI}", "カツラギ　ナベコ", "平成22年5月6日", "子"),
         person(f"{IVS_SEI}　次郎", "カツラギ　ジロウ", "平成24年7月8日", "子"),
     ]
-    result = clerk.do(MoveIn(ido_date="2025-04-01", persons=persons,
-                             address=AddressInput(address="本町一丁目1番地", katagaki="鯖江ハイツ101")))
+    result = clerk.do(
+        MoveIn(
+            ido_date="2025-04-01",
+            persons=persons,
+            address=AddressInput(address="本町一丁目1番地", katagaki="鯖江ハイツ101"),
+        )
+    )
     movers = [result.rows[0].atena_no, result.rows[1].atena_no]
     clerk.do(MoveOut(atena_nos=movers, move_out_to=DEST_ADDRESS, ido_date="2025-07-10"))
     return movers, result.rows[2].atena_no
@@ -46,9 +51,12 @@ def test_move_out_to_a_member_is_completed_there_and_confirmed_back(database, te
     assert payload["前住所"]["表記"] == "福井県鯖江市本町一丁目1番地"
 
     outcome = handoff.complete(
-        database, tenants.b, item["item_id"],
+        database,
+        tenants.b,
+        item["item_id"],
         handoff.Completion(address=AddressInput(address="府中一丁目1番1号"), ido_date="2025-06-28"),
-        actor=Actor("clerk-b"), today=TODAY,
+        actor=Actor("clerk-b"),
+        today=TODAY,
     )
     new_nos = outcome["宛名番号"]
     state_b = registry_state(database, tenants.b)
@@ -65,9 +73,15 @@ def test_move_out_to_a_member_is_completed_there_and_confirmed_back(database, te
     assert state_a[stays][3] == "住民"
     with database.session(tenants.a) as session:
         (notice,) = handoff.list_items(session, tenants.a)
-        confirmed = session.execute(select(history).where(
-            history.c.lg_code == tenants.a, history.c.atena_no == movers[0]).order_by(history.c.rireki_no.desc())
-        ).mappings().first()
+        confirmed = (
+            session.execute(
+                select(history)
+                .where(history.c.lg_code == tenants.a, history.c.atena_no == movers[0])
+                .order_by(history.c.rireki_no.desc())
+            )
+            .mappings()
+            .first()
+        )
     assert (notice["kind"], notice["state"]) == (handoff.NOTICE, "applied")
     assert set(notice["result"].values()) == {"applied"}
     assert confirmed["move_out_on"] == date(2025, 6, 28)
@@ -79,9 +93,14 @@ def test_move_out_to_a_member_is_completed_there_and_confirmed_back(database, te
     # Nothing happens twice.
     assert handoff.notify(database, tenants.b, today=TODAY) == 0
     with pytest.raises(Conflict):
-        handoff.complete(database, tenants.b, item["item_id"],
-                         handoff.Completion(address=AddressInput(address="府中1番")), actor=Actor("clerk-b"),
-                         today=TODAY)
+        handoff.complete(
+            database,
+            tenants.b,
+            item["item_id"],
+            handoff.Completion(address=AddressInput(address="府中1番")),
+            actor=Actor("clerk-b"),
+            today=TODAY,
+        )
 
 
 def test_move_out_elsewhere_creates_nothing(database, tenants, clerk) -> None:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -226,12 +226,17 @@ def send(client: httpx.Client, job: Job, timeout: float) -> Outcome:
 def record(session: Session, outcome: Outcome, now: datetime, policy: RetryPolicy) -> str:
     """Store one attempt and the delivery's new state; returns that state."""
     job = outcome.job
+    ordinal = session.execute(
+        select(func.coalesce(func.max(attempts.c.attempt), 0) + 1).where(
+            attempts.c.lg_code == job.lg_code, attempts.c.sub_id == job.sub_id, attempts.c.seq == job.seq
+        )
+    ).scalar_one()  # every attempt ever, across manual retries and replays
     session.execute(
         attempts.insert().values(
             lg_code=job.lg_code,
             sub_id=job.sub_id,
             seq=job.seq,
-            attempt=job.attempt,
+            attempt=ordinal,
             at=now,
             status_code=outcome.status_code,
             error=outcome.error,

@@ -68,9 +68,7 @@ def upgrade() -> None:
             name=op.f("fk_linkage_deliveries_lg_code_linkage_subscriptions"),
         ),
     )
-    op.create_index(
-        "ix_linkage_deliveries_due", "linkage_deliveries", ["lg_code", "state", "next_attempt_at"]
-    )
+    op.create_index("ix_linkage_deliveries_due", "linkage_deliveries", ["lg_code", "state", "next_attempt_at"])
     op.create_table(
         "linkage_attempts",
         _lg(),
