@@ -51,6 +51,9 @@ def test_import_views_exports_and_charts(cli, tmp_path: Path) -> None:  # type: 
     assert "系列 3" in cli("chart", "status-by-band", "--out", str(svg))
     assert svg.stat().st_size > 0
     assert "自治体クラウド 円/人" in cli("cost")
+    assert "1,741" in cli("snapshots")
+    assert "1741 団体分を削除しました" in cli("delete-snapshot", "--date", "2018-06-15", "--yes")
+    assert "2018-06-15" not in cli("snapshots")
 
 
 def test_import_rejects_with_row_numbers(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

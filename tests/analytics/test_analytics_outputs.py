@@ -39,6 +39,13 @@ def test_xlsx_has_table_and_provenance() -> None:
     assert name == "h30-t3.xlsx" and "spreadsheetml" in media
 
 
+def test_xlsx_never_turns_text_into_a_formula() -> None:
+    table = make_table("x", "x", ("グループ",), [('=HYPERLINK("http://example.com")',)])
+    workbook = load_workbook(io.BytesIO(to_xlsx(table)))
+    cell = workbook["表"]["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
 def check_chart(chart: C.Chart, tmp_path: Path, series: int) -> None:
     assert len(chart.series) == series
     svg = chart.save(tmp_path / f"{chart.key}.svg")

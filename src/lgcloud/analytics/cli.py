@@ -345,32 +345,36 @@ def measure_usage(
     show(make_table("usage", f"利用量（{metric}、{period}）", ("団体コード", "団体名", "利用量"), rows))
 
 
+@app.command()
+def snapshots() -> None:
+    """登録済みの基準日ごとの団体別データ（団体数・出典）。"""
+    with _session() as session:
+        points = service.snapshot_points(session)
+    rows = [(p.ref_date.isoformat(), sum(v or 0 for v in p.counts.values()), p.source) for p in points]
+    show(make_table("snapshots", "登録済みの団体別データ", ("基準日", "団体数", "出典"), rows))
+
+
+@app.command("delete-snapshot")
+def delete_snapshot(
+    ref_date: Annotated[str, typer.Option("--date", "-d", help="削除する基準日")],
+    yes: Annotated[bool, typer.Option("--yes", help="確認を省略")] = False,
+) -> None:
+    """ある基準日の団体別データをすべて削除する（監査ログに記録）。"""
+    the_date = _date(ref_date)
+    assert the_date is not None
+    if not yes and not typer.confirm(f"基準日 {the_date} の団体別データを削除しますか"):
+        raise typer.Exit(1)
+    with _session() as session:
+        count = service.delete_snapshot(session, the_date, actor="cli")
+    console.print(f"基準日 {the_date} の {count} 団体分を削除しました")
+
+
 @app.command("load-demo")
 def load_demo(
     seed: Annotated[int, typer.Option("--seed")] = 0,
     with_costs: Annotated[bool, typer.Option("--costs/--no-costs")] = True,
 ) -> None:
     """架空の団体別データ（合計が論文の表1〜3に一致）と架空の経費を登録（デモ用）。"""
-    from lgcloud.analytics.municipalities import census_2020_japanese
-    from lgcloud.analytics.synthetic import SYNTHETIC_SOURCE, paper_snapshot, synthetic_costs
-
-    snapshot = paper_snapshot(seed)
-    lines = ["団体コード,導入状況,導入計画,目標年度,グループ名"]
-    lines += [
-        f"{r.lg_code},{r.status.value},{r.plan.value if r.plan else ''},{r.target_fy or ''},{r.group or ''}"
-        for r in snapshot.records.values()
-    ]
     with _session() as session:
-        report = service.import_status(
-            session,
-            "\n".join(lines).encode(),
-            "demo.csv",
-            ref_date=snapshot.ref_date,
-            source=SYNTHETIC_SOURCE,
-            actor="demo",
-        )
-        if with_costs:
-            costs = synthetic_costs(snapshot, census_2020_japanese().values, seed)
-            for code, amount in costs.items():
-                service.set_cost(session, code, 2017, amount, actor="demo")
+        report = service.load_demo(session, seed=seed, with_costs=with_costs)
     _report(report, "架空データを登録しました")

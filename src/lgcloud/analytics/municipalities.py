@@ -27,17 +27,21 @@ def lgcode_check_digit(five: str) -> int:
     return (11 - total % 11) % 10
 
 
-def is_valid_lgcode(code: str) -> bool:
-    """6 ASCII digits whose last digit is the 全国地方公共団体コード check digit."""
-    try:
-        from lgcloud.codes import is_valid_lgcode as shared_check  # type: ignore[attr-defined]
-    except ImportError:
-        shared_check = None
-    if shared_check is not None:
-        return bool(shared_check(code))
+def _local_is_valid_lgcode(code: str) -> bool:
     if len(code) != 6 or not code.isascii() or not code.isdigit():
         return False
     return lgcode_check_digit(code[:5]) == int(code[5])
+
+
+try:  # the shared implementation in lgcloud.codes when it is there; the same rule otherwise
+    from lgcloud.codes import is_valid_lgcode as _shared_is_valid_lgcode  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the codes package
+    _shared_is_valid_lgcode = _local_is_valid_lgcode
+
+
+def is_valid_lgcode(code: str) -> bool:
+    """6 ASCII digits whose last digit is the 全国地方公共団体コード check digit (standards.md §5.1)."""
+    return bool(_shared_is_valid_lgcode(code))
 
 
 @dataclass(frozen=True)

@@ -304,6 +304,40 @@ def usage_for(session: Session, period: str, metric: str) -> dict[str, int]:
     return {code: int(value) for code, value in rows}
 
 
+# --- demo ------------------------------------------------------------------------------------------
+
+
+def load_demo(session: Session, *, seed: int = 0, with_costs: bool = True, actor: str = "demo") -> ImportReport:
+    """Synthetic per-municipality data whose totals are the paper's Tables 1–3 (H30.6.15), labelled 架空,
+    and synthetic FY2017 costs. Goes through the same import path as a real file."""
+    from lgcloud.analytics.synthetic import SYNTHETIC_SOURCE, paper_snapshot, synthetic_costs
+
+    snapshot = paper_snapshot(seed)
+    lines = ["団体コード,導入状況,導入計画,目標年度,グループ名"]
+    lines += [
+        f"{r.lg_code},{r.status.value},{r.plan.value if r.plan else ''},{r.target_fy or ''},{r.group or ''}"
+        for r in snapshot.records.values()
+    ]
+    report = import_status(
+        session,
+        "\n".join(lines).encode(),
+        "demo.csv",
+        ref_date=snapshot.ref_date,
+        replace=True,
+        source=SYNTHETIC_SOURCE,
+        actor=actor,
+    )
+    if with_costs:
+        costs = synthetic_costs(snapshot, census_2020_japanese().values, seed)
+        session.execute(delete(Cost).where(Cost.fiscal_year == 2017, Cost.municipality_code.in_(list(costs))))
+        session.add_all(
+            Cost(fiscal_year=2017, municipality_code=c, amount_yen=a, source=SYNTHETIC_SOURCE, recorded_by=actor)
+            for c, a in costs.items()
+        )
+        session.flush()
+    return report
+
+
 # --- the platform's own group -------------------------------------------------------------------------
 
 

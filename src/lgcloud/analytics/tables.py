@@ -90,9 +90,19 @@ def to_xlsx(table: Table) -> bytes:
     info = workbook.create_sheet("出典")
     for item in table.provenance():
         info.append(list(item))
+    _no_formulas(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _no_formulas(workbook: Any) -> None:
+    """openpyxl stores a text starting with '=' as a formula; data must stay data (e.g. a group name)."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def export(table: Table, fmt: str, encoding: str = "utf-8") -> tuple[bytes, str, str]:
