@@ -25,7 +25,7 @@ from lgcloud.moji.matching_build import build_key_map
 from lgcloud.moji.record import MjRecord
 
 #: Bump when the layout or the derivation of the index changes.
-FORMAT = 1
+FORMAT = 2
 
 #: MJ縮退マップ tables (column 表 of the ``mjsm`` view) in the order of moji.md §3.
 SHRINK_TABLES = (
@@ -263,4 +263,12 @@ def build_index(cache_dir: Path, *, force: bool = False) -> tuple[Path, bool]:
         with tempfile.TemporaryDirectory(prefix="lgcloud-moji-", dir=moji_dir) as work:
             db_path = data_source.extract_db(tarball, Path(work) / "moji.db")
             write_index(convert(db_path), path)
+        _remove_stale(moji_dir, keep={path.name, tarball.name})
     return path, True
+
+
+def _remove_stale(moji_dir: Path, keep: set[str]) -> None:
+    """Indexes of other pins or formats, and other tarballs, are no longer used."""
+    for old in [*moji_dir.glob("mojidata-*-index-v*.pkl.gz"), *moji_dir.glob("mandel59-mojidata-*.tgz")]:
+        if old.name not in keep:
+            old.unlink(missing_ok=True)

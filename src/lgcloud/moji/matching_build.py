@@ -30,6 +30,8 @@ KEY_SOURCES = (
     "民二5202号通知別表_正字俗字等対照表",
 )
 _KOSEKI = KEY_SOURCES[1]
+#: True variant pairs the strict lists miss (moji.md §4); merged although both are JIS X 0208.
+ALLOW_PAIRS = frozenset(frozenset(pair) for pair in ("絋紘", "靹鞆", "駲馴", "枦櫨"))
 
 Shrink = Mapping[str, Sequence[tuple[str, str, str, int]]]
 
@@ -61,7 +63,8 @@ def _source_targets(base: str, glyphs: list[MjRecord], table: str, shrink: Shrin
 
 def _guard(base: str, target: str, strict_pairs: set[frozenset[str]], jis0208: frozenset[str]) -> bool:
     if base in jis0208 and target in jis0208:
-        return frozenset((base, target)) in strict_pairs
+        pair = frozenset((base, target))
+        return pair in strict_pairs or pair in ALLOW_PAIRS
     return True
 
 
