@@ -122,14 +122,14 @@ def find(session: Session, lg_code: str, q: SearchQuery) -> SearchPage:
         raise InvalidField("検索条件を1つ以上入力してください", field="query")
     per_page = max(1, min(q.per_page, MAX_PER_PAGE))
     page = max(1, q.page)
-    on_current = and_(
-        current.c.lg_code == history.c.lg_code,
-        current.c.atena_no == history.c.atena_no,
-        current.c.rireki_no == history.c.rireki_no if not q.include_history else current.c.atena_no.isnot(None),
-    )
-    stmt = select(history.c.atena_no).join(current, on_current).where(history.c.lg_code == lg_code, *_conditions(q))
-    if not q.include_removed:
-        stmt = stmt.where(current.c.status == Status.RESIDENT.value)
+    stmt = select(history.c.atena_no).where(history.c.lg_code == lg_code, *_conditions(q))
+    if not q.include_history or not q.include_removed:
+        on = [current.c.lg_code == history.c.lg_code, current.c.atena_no == history.c.atena_no]
+        if not q.include_history:
+            on.append(current.c.rireki_no == history.c.rireki_no)
+        stmt = stmt.join(current, and_(*on))
+        if not q.include_removed:
+            stmt = stmt.where(current.c.status == Status.RESIDENT.value)
     stmt = stmt.distinct().order_by(history.c.atena_no).limit(per_page + 1).offset((page - 1) * per_page)
     found = [r[0] for r in session.execute(stmt)]
     rows = current_rows(session, lg_code, found[:per_page])

@@ -147,18 +147,18 @@ def upgrade() -> None:
             name=op.f("fk_residents_history_lg_code_residents_ido"),
         ),
     )
-    op.create_index("ix_residents_history_address", "residents_history", ["lg_code", "address_key"])
-    op.create_index("ix_residents_history_alias", "residents_history", ["lg_code", "alias_key"])
-    op.create_index("ix_residents_history_alias_kana", "residents_history", ["lg_code", "alias_kana_key"])
-    op.create_index("ix_residents_history_birth", "residents_history", ["lg_code", "birth_date"])
+    op.create_index("ix_residents_history_address", "residents_history", ["lg_code", "address_key", "atena_no"])
+    op.create_index("ix_residents_history_alias", "residents_history", ["lg_code", "alias_key", "atena_no"])
+    op.create_index("ix_residents_history_alias_kana", "residents_history", ["lg_code", "alias_kana_key", "atena_no"])
+    op.create_index("ix_residents_history_birth", "residents_history", ["lg_code", "birth_date", "atena_no"])
     op.create_index("ix_residents_history_card", "residents_history", ["lg_code", "residence_card_no"])
     op.create_index("ix_residents_history_ido", "residents_history", ["lg_code", "ido_id"])
     op.create_index("ix_residents_history_juminhyo", "residents_history", ["lg_code", "juminhyo_code"])
-    op.create_index("ix_residents_history_kana", "residents_history", ["lg_code", "kana_key"])
-    op.create_index("ix_residents_history_kana_mei", "residents_history", ["lg_code", "kana_mei_key"])
+    op.create_index("ix_residents_history_kana", "residents_history", ["lg_code", "kana_key", "atena_no"])
+    op.create_index("ix_residents_history_kana_mei", "residents_history", ["lg_code", "kana_mei_key", "atena_no"])
     op.create_index("ix_residents_history_mynumber", "residents_history", ["lg_code", "mynumber"])
-    op.create_index("ix_residents_history_name", "residents_history", ["lg_code", "name_key"])
-    op.create_index("ix_residents_history_name_mei", "residents_history", ["lg_code", "name_mei_key"])
+    op.create_index("ix_residents_history_name", "residents_history", ["lg_code", "name_key", "atena_no"])
+    op.create_index("ix_residents_history_name_mei", "residents_history", ["lg_code", "name_mei_key", "atena_no"])
     op.create_index("ix_residents_history_setai", "residents_history", ["lg_code", "setai_no"])
     op.create_table(
         "residents_current",
