@@ -162,6 +162,7 @@ def _staging_keys() -> list[Column[object]]:
         Column("seq", BigInteger, nullable=False),  # order of the record among the job's records of this file kind
         Column("file_no", Integer, nullable=False),
         Column("record", BigInteger, nullable=False),  # 0-based record number in its file
+        Column("line", BigInteger, nullable=False),  # 1-based physical line
         Column("byte_offset", BigInteger, nullable=False),
         Column("byte_length", Integer, nullable=False),
     ]

@@ -1,0 +1,378 @@
+"""Export: a municipality's whole registry (all history, 除票) — or the changes since a cursor — in a layout.
+
+Each history row becomes one person record (and one 外国人 record for foreign residents); households come
+from ``residents_households`` with their summary items recomputed from the members' current rows. Items
+are derived from the registry columns and then overridden by what the import kept (``migration_extras``),
+so export → import into an empty municipality → export is byte-identical.
+
+``--since CURSOR`` (差分): rows written by 異動 records with ``ido_id`` > CURSOR; the manifest gives the
+next cursor. Characters the target encoding cannot hold: ``error`` (refuse, naming row, item and character),
+``degrade`` (縮退 via moji, listed in ``degraded.csv``) or ``vendor`` (the source system's own 外字 code via
+the municipality's mapping; anything still unencodable is an error).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from lgcloud.db import Database
+from lgcloud.db.base import utcnow
+from lgcloud.errors import LgcloudError
+from lgcloud.layout import Dialect, EncodeError, FileSpec, Layout, load_layout, resolve_dialect, write_frame
+from lgcloud.migration import io_mapping as mapping
+from lgcloud.migration import jobs
+from lgcloud.migration.models import STAGING_FOREIGN_COLUMNS, STAGING_PERSON_COLUMNS
+from lgcloud.migration.staging import is_postgresql
+
+UNENCODABLE = ("error", "degrade", "vendor")
+
+
+def _type_name(t: object) -> str:
+    return getattr(t, "__name__", type(t).__name__)
+
+
+DATE_COLUMNS = {n for n, t in STAGING_PERSON_COLUMNS + STAGING_FOREIGN_COLUMNS if _type_name(t) == "Date"} | {
+    "ido_date", "shori_date", "todokede_date", "notice_date"}
+BOOL_COLUMNS = {n for n, t in STAGING_PERSON_COLUMNS if _type_name(t) == "Boolean"}
+DEGRADED_SCHEMA = {"file": pl.String, "key": pl.String, "item": pl.String, "char": pl.String,
+                   "codepoint": pl.String, "replacement": pl.String, "how": pl.String}
+
+
+class ExportError(LgcloudError):
+    code = "migration-export-invalid"
+
+
+@dataclass
+class ExportRequest:
+    lg_code: str
+    out: Path
+    layout: str = "juki"
+    dialect: str | None = None
+    encoding: str | None = None
+    since: int | None = None
+    unencodable: str = "error"
+    source_system: str | None = None
+    actor: str = "cli"
+
+
+@dataclass
+class ExportResult:
+    files: dict[str, Path]
+    manifest: Path
+    cursor: int
+    counts: dict[str, int]
+    degraded: int = 0
+    degraded_file: Path | None = None
+    sha256: dict[str, str] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def _frame(session: Session, sql: str, params: dict[str, Any]) -> pl.DataFrame:
+    """A query's rows as string columns (COPY TO on PostgreSQL; the cursor on SQLite)."""
+    if is_postgresql(session):
+        import io
+
+        from psycopg import sql as pgsql
+
+        raw = session.connection().connection.driver_connection
+        bound = sql.replace(":lg", pgsql.Literal(params["lg"]).as_string(raw)).replace(
+            ":since", pgsql.Literal(params.get("since")).as_string(raw))
+        buffer = io.BytesIO()
+        with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
+            for block in copy:
+                buffer.write(block)
+        buffer.seek(0)
+        if not buffer.getbuffer().nbytes:
+            return pl.DataFrame()
+        return pl.read_csv(buffer, infer_schema=False, missing_utf8_is_empty_string=False)
+    result = session.execute(text(sql), params)
+    columns = list(result.keys())
+    rows = result.fetchall()
+    data = {c: [None if r[i] is None else str(r[i]) for r in rows] for i, c in enumerate(columns)}
+    return pl.DataFrame(data, schema={c: pl.String for c in columns})
+
+
+def _typed(frame: pl.DataFrame) -> pl.DataFrame:
+    exprs = []
+    for name in frame.columns:
+        c = pl.col(name)
+        if name in DATE_COLUMNS:
+            exprs.append(c.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(name))
+        elif name in BOOL_COLUMNS or name == "latest":
+            exprs.append(pl.when(c.is_in(["1", "t", "true", "True"])).then(True)
+                         .when(c.is_in(["0", "f", "false", "False"])).then(False).alias(name))
+        elif name in ("rireki_no", "household_order", "ido_id"):
+            exprs.append(c.cast(pl.Int64, strict=False).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _person_sql(since: int | None) -> str:
+    cols = ", ".join(f"h.{n}" for n, _ in STAGING_PERSON_COLUMNS + STAGING_FOREIGN_COLUMNS)
+    where = "h.lg_code = :lg" + (" AND h.ido_id > :since" if since is not None else "")
+    return f"""
+        SELECT h.atena_no, h.rireki_no, h.ido_id, {cols},
+          i.reason AS ido_reason, i.ido_date, i.ido_date_text, i.shori_date, i.todokede_date, i.notice_date,
+          CASE WHEN c.rireki_no = h.rireki_no THEN 1 ELSE 0 END AS latest,
+          ep.items AS x_person, ef.items AS x_foreign, en.items AS x_noforeign
+        FROM residents_history h
+        JOIN residents_ido i ON i.lg_code = h.lg_code AND i.ido_id = h.ido_id
+        LEFT JOIN residents_current c ON c.lg_code = h.lg_code AND c.atena_no = h.atena_no
+        LEFT JOIN migration_extras ep ON ep.lg_code = h.lg_code AND ep.atena_no = h.atena_no
+          AND ep.rireki_no = h.rireki_no AND ep.part = 'person'
+        LEFT JOIN migration_extras ef ON ef.lg_code = h.lg_code AND ef.atena_no = h.atena_no
+          AND ef.rireki_no = h.rireki_no AND ef.part = 'foreign'
+        LEFT JOIN migration_extras en ON en.lg_code = h.lg_code AND en.atena_no = h.atena_no
+          AND en.rireki_no = h.rireki_no AND en.part = 'noforeign'
+        WHERE {where}
+        ORDER BY h.atena_no, h.rireki_no"""
+
+
+def person_items(reg: pl.DataFrame, layout: Layout, tenant: mapping.Tenant) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(person items, foreign items) in canonical form for registry rows read by :func:`_person_sql`."""
+    derived = mapping.person_from_registry(reg, layout, tenant)
+    person = mapping.apply_extras(derived, reg["x_person"])
+    has_foreign = ((reg["kind"] == "2") & reg["x_noforeign"].is_null()) | reg["x_foreign"].is_not_null()
+    sub = reg.filter(has_foreign)
+    foreign = mapping.apply_extras(mapping.foreign_from_registry(sub, layout), sub["x_foreign"])
+    return person, foreign
+
+
+def _household_sql(setai_filter: bool) -> str:
+    where = "hh.lg_code = :lg" + (
+        " AND hh.setai_no IN (SELECT DISTINCT setai_no FROM residents_history WHERE lg_code = :lg AND ido_id > :since)"
+        if setai_filter else "")
+    return f"""
+        SELECT hh.setai_no, m.atena_no, m.shimei, m.zokugara, m.household_order, m.address, m.address_code,
+          m.katagaki, x.items AS x_household
+        FROM residents_households hh
+        LEFT JOIN (SELECT c.setai_no, h.atena_no, h.shimei, h.zokugara, h.household_order, h.address,
+                     h.address_code, h.katagaki
+                   FROM residents_current c JOIN residents_history h ON h.lg_code = c.lg_code
+                     AND h.atena_no = c.atena_no AND h.rireki_no = c.rireki_no
+                   WHERE c.lg_code = :lg AND c.status = '住民') m ON m.setai_no = hh.setai_no
+        LEFT JOIN migration_household_extras x ON x.lg_code = hh.lg_code AND x.setai_no = hh.setai_no
+        WHERE {where}
+        ORDER BY hh.setai_no, m.household_order, m.atena_no"""
+
+
+def household_items(rows: pl.DataFrame, spec: FileSpec, apply: bool = True) -> pl.DataFrame:
+    """One row per 世帯: head, member count and address from the resident members' current rows."""
+    if rows.height == 0:
+        return pl.DataFrame(schema={n: pl.String for n in spec.names})
+    rows = rows.with_columns(pl.col("household_order").cast(pl.Int64, strict=False))
+    head = pl.col("zokugara") == "世帯主"
+    first = rows.group_by("setai_no", maintain_order=True).agg(
+        pl.col("atena_no").filter(head).first().alias("世帯主宛名番号"),
+        pl.col("shimei").filter(head).first().alias("世帯主氏名"),
+        pl.col("atena_no").count().cast(pl.String).alias("世帯員数"),
+        pl.col("address_code").filter(head).first().alias("住所_町字コード"),
+        pl.col("address").filter(head).first().alias("住所"),
+        pl.col("x_household").first().alias("x"),
+    )
+    derived = first.select(pl.col("setai_no").alias("世帯番号"), *mapping.HOUSEHOLD_DERIVED,
+                           pl.lit(None, dtype=pl.String).alias("世帯構成年月日"))
+    derived = derived.select([pl.col(n) for n in spec.names])
+    if not apply:
+        return derived
+    extra = first["x"].str.json_decode(pl.Struct({n: pl.String for n in spec.names}))
+    return derived.with_columns(extra.alias("__x")).select(
+        [pl.coalesce(pl.col(n), pl.col("__x").struct.field(n)).alias(n) for n in spec.names])
+
+
+def household_extras_for_job(session: Session, layout: Layout, tenant: mapping.Tenant, job_id: str) -> int:
+    """Keep the household file's items that the registry cannot derive (no members, 世帯構成年月日)."""
+    spec = layout.file("household")
+    staged = pl.DataFrame(session.execute(text(
+        "SELECT setai_no, items FROM migration_staging_household WHERE lg_code = :lg AND job_id = :job"),
+        {"lg": tenant.lg_code, "job": job_id}).all(), schema={"setai_no": pl.String, "items": pl.String},
+        orient="row")
+    if staged.height == 0:
+        return 0
+    source = staged["items"].str.json_decode(pl.Struct({n: pl.String for n in spec.names})).struct.unnest()
+    rows = _typed(_frame(session, _household_sql(False), {"lg": tenant.lg_code}))
+    derived = household_items(rows, spec, apply=False)
+    joined = source.join(derived, on="世帯番号", how="left", suffix="__d")
+    keep = [pl.when(pl.col(f"{n}__d").is_null() & pl.col(n).is_not_null()).then(pl.col(n)).alias(n)
+            for n in spec.names if n != "世帯番号"]
+    gaps = joined.select(pl.col("世帯番号"), *keep)
+    others = [n for n in spec.names if n != "世帯番号"]
+    gaps = gaps.filter(pl.any_horizontal([pl.col(n).is_not_null() for n in others]))
+    docs = gaps.select(pl.col("世帯番号"), pl.struct(others).struct.json_encode().alias("items"))
+    conflict = "ON CONFLICT (lg_code, setai_no) DO NOTHING"
+    for setai_no, items in docs.iter_rows():
+        session.execute(text(f"INSERT INTO migration_household_extras (lg_code, setai_no, items) "
+                             f"VALUES (:lg, :s, :i) {conflict}"), {"lg": tenant.lg_code, "s": setai_no, "i": items})
+    return docs.height
+
+
+# ------------------------------------------------------------------------------------ encodings
+
+
+def _degrade_target(encoding: str) -> str:
+    return "jisx0208" if encoding in ("cp932",) else "jisx0213"
+
+
+class _Encoder:
+    def __init__(self, dialect: Dialect, mode: str, reverse_gaiji: dict[str, str]):
+        self.codec = dialect.codec
+        self.encoding = dialect.encoding
+        self.mode = mode
+        self.reverse = reverse_gaiji
+        self.degraded: list[dict[str, str]] = []
+        self.cache: dict[str, str] = {}
+
+    def fits(self, value: str) -> bool:
+        try:
+            value.encode(self.codec)
+            return True
+        except UnicodeEncodeError:
+            return False
+
+    def fix(self, value: str, file: str, key: str, item: str) -> str:
+        from lgcloud.moji import degrade_char, graphemes
+
+        out = []
+        for _off, char in graphemes(value):
+            if self.fits(char):
+                out.append(char)
+                continue
+            if self.mode == "vendor" and char in self.reverse and self.fits(self.reverse[char]):
+                repl, how = self.reverse[char], "外字コード"
+            elif self.mode == "degrade":
+                decision = degrade_char(char, _degrade_target(self.encoding))
+                if decision.target is None or not self.fits(decision.target):
+                    raise EncodeError(f"{file} {key} の「{item}」の文字「{char}」(U+{ord(char[0]):04X})は "
+                                      f"{self.encoding} に縮退できません", item=item, char=char)
+                repl, how = decision.target, f"縮退({decision.table})"
+            else:
+                raise EncodeError(f"{file} {key} の「{item}」の文字「{char}」(U+{ord(char[0]):04X})は "
+                                  f"{self.encoding} で表せません(--unencodable degrade / vendor を指定できます)",
+                                  item=item, char=char)
+            self.degraded.append({"file": file, "key": key, "item": item, "char": char,
+                                  "codepoint": " ".join(f"U+{ord(c):04X}" for c in char), "replacement": repl,
+                                  "how": how})
+            out.append(repl)
+        return "".join(out)
+
+    def frame(self, frame: pl.DataFrame, file: str, key_item: str) -> pl.DataFrame:
+        if self.encoding.startswith("utf-8"):
+            return frame
+        fixes = []
+        for name in frame.columns:
+            values = frame[name].drop_nulls().unique().to_list()
+            bad = {v for v in values if not self.fits(v)}
+            if not bad:
+                continue
+            rows = frame.filter(pl.col(name).is_in(list(bad))).select(key_item, name)
+            table = {}
+            for key, value in rows.iter_rows():
+                table[value] = self.fix(value, file, key, name)
+            fixes.append(pl.col(name).replace(table).alias(name))
+        return frame.with_columns(fixes) if fixes else frame
+
+
+# ---------------------------------------------------------------------------------------- export
+
+
+def export(db: Database, req: ExportRequest, progress: jobs.ProgressCallback | None = None) -> ExportResult:
+    if req.unencodable not in UNENCODABLE:
+        raise ExportError(f"--unencodable は {'/'.join(UNENCODABLE)} のいずれかです", code="migration-export-option")
+    layout = load_layout(req.layout)
+    dialect = resolve_dialect(layout.dialects, req.dialect, encoding=req.encoding)
+    from lgcloud.migration.importer import tenant_of
+
+    params = {"lg": req.lg_code, "since": req.since}
+    with db.session(req.lg_code) as session:
+        tenant = tenant_of(session, req.lg_code)
+        reverse = _reverse_gaiji(session, req)
+        reg = _typed(_frame(session, _person_sql(req.since), params))
+        households = _typed(_frame(session, _household_sql(req.since is not None), params))
+        cursor = int(session.execute(text("SELECT COALESCE(MAX(ido_id), 0) FROM residents_ido WHERE lg_code = :lg"),
+                                     params).scalar_one())
+    if reg.height == 0:
+        reg = pl.DataFrame(schema={c: pl.String for c in ["atena_no", "kind", "x_person", "x_foreign",
+                                                          "x_noforeign"]})
+    frames = _frames(reg, households, layout, tenant)
+    encoder = _Encoder(dialect, req.unencodable, reverse)
+    return _write(req, layout, dialect, frames, encoder, cursor)
+
+
+def _frames(reg: pl.DataFrame, households: pl.DataFrame, layout: Layout,
+            tenant: mapping.Tenant) -> dict[str, pl.DataFrame]:
+    if reg.height:
+        person, foreign = person_items(reg, layout, tenant)
+    else:
+        person = pl.DataFrame(schema={n: pl.String for n in layout.file("person").names})
+        foreign = pl.DataFrame(schema={n: pl.String for n in layout.file("foreign").names})
+    household = household_items(households, layout.file("household"))
+    return {"person": person, "foreign": foreign, "household": household}
+
+
+def _reverse_gaiji(session: Session, req: ExportRequest) -> dict[str, str]:
+    if req.unencodable != "vendor":
+        return {}
+    if not req.source_system:
+        raise ExportError("--unencodable vendor には --source-system(外字対応表の移行元システム名)が必要です",
+                          code="migration-export-option")
+    from lgcloud.moji.service import load_mapping
+
+    return {glyph: char for char, glyph in load_mapping(session, req.lg_code, req.source_system).items()}
+
+
+def _write(req: ExportRequest, layout: Layout, dialect: Dialect, frames: dict[str, pl.DataFrame],
+           encoder: _Encoder, cursor: int) -> ExportResult:
+    req.out.mkdir(parents=True, exist_ok=True)
+    ext = "dat" if dialect.format == "fixed" else "csv"
+    files, counts, hashes = {}, {}, {}
+    keys_ = {"person": "宛名番号", "foreign": "宛名番号", "household": "世帯番号"}
+    for name, frame in frames.items():
+        spec = layout.file(name)
+        path = req.out / f"{name}.{ext}"
+        out = mapping.from_canonical_dates(frame, spec, dialect)
+        out = encoder.frame(out, path.name, keys_[name])
+        write_frame(out, path, spec, dialect)
+        files[name], counts[name], hashes[name] = path, frame.height, jobs.file_sha256(path)
+    degraded_file = None
+    if encoder.degraded:
+        degraded_file = req.out / "degraded.csv"
+        pl.DataFrame(encoder.degraded, schema=DEGRADED_SCHEMA).write_csv(degraded_file)
+    manifest = req.out / "manifest.json"
+    manifest.write_text(json.dumps({
+        "layout": layout.name, "layout_version": layout.version, "lg_code": req.lg_code,
+        "kind": "差分" if req.since is not None else "全件", "since": req.since, "cursor": cursor,
+        "dialect": {k: v for k, v in dialect.__dict__.items() if k != "description"},
+        "unencodable": req.unencodable, "files": {n: {"name": p.name, "records": counts[n], "sha256": hashes[n]}
+                                                  for n, p in files.items()},
+        "degraded": len(encoder.degraded), "exported_at": utcnow().isoformat()}, ensure_ascii=False, indent=2),
+        encoding="utf-8")
+    return ExportResult(files, manifest, cursor, counts, len(encoder.degraded), degraded_file, hashes)
+
+
+def run_export_job(db: Database, lg_code: str, job_id: str,
+                   progress: jobs.ProgressCallback | None = None) -> jobs.Job:
+    """The export task (UI): write into the job's directory; the page offers it as a ZIP."""
+    with db.session(lg_code) as session:
+        job = jobs.get(session, lg_code, job_id)
+        jobs.update(session, lg_code, job_id, state="running")
+    options = job.options
+    req = ExportRequest(lg_code=lg_code, out=job.work_dir / "export", layout=job.layout,
+                        dialect=options.get("dialect"), encoding=options.get("encoding"), since=options.get("since"),
+                        unencodable=options.get("unencodable", "error"), source_system=options.get("source_system"),
+                        actor=job.actor)
+    result = export(db, req)
+    summary = {"cursor": result.cursor, "counts": result.counts, "degraded": result.degraded,
+               "sha256": result.sha256, "kind": "差分" if req.since is not None else "全件"}
+    with db.session(lg_code) as session:
+        jobs.update(session, lg_code, job_id, state="done", phase="done", summary=summary,
+                    records_total=sum(result.counts.values()), loaded=sum(result.counts.values()),
+                    finished_at=utcnow())
+        return jobs.get(session, lg_code, job_id)
