@@ -23,7 +23,10 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lgcloud.codes import eras
 
@@ -226,3 +229,78 @@ def date_exprs(col: pl.Expr, style: str, *, unknown_allowed: bool,
     fail = col.is_not_null() & ~ok.fill_null(False)
     ymd = pl.when(ok & ~unknown & ~all_zero).then(year * 10000 + m * 100 + d)
     return fail, ymd
+
+
+# ------------------------------------------------------------------- cheap first-pass filters
+#
+# The validator runs a cheap expression over every row and the exact one only over the rows the cheap one
+# flags. A cheap filter may flag valid values (they are re-checked) but must never pass an invalid one.
+
+
+def check_digit_fail_numpy(values: pl.Series, kind: str, *, skip_remainder_one: bool = False) -> pl.Series:
+    """Exact check-digit failures over a whole column with numpy: for each value length, the digits are a
+    byte matrix and the weighted sum one matrix product (no per-digit integer division)."""
+    lo, hi = CHECK_LENGTH[kind]
+    lens = values.str.len_bytes().fill_null(0).to_numpy()
+    fail = values.is_not_null().to_numpy().copy()  # failing until proven valid
+    nonnull = int(fail.sum())
+    for length in np.unique(lens[(lens >= lo) & (lens <= hi)]):
+        where = np.flatnonzero(lens == length)
+        subset = values.drop_nulls() if where.size == nonnull else values.gather(where)
+        fail[where] = _fail_same_length(subset, int(length), kind, skip_remainder_one)
+    return pl.Series(fail)
+
+
+def _fail_same_length(values: pl.Series, length: int, kind: str, skip_remainder_one: bool) -> np.ndarray:
+    arrow = values.to_arrow()
+    if arrow.type != pa.large_string():
+        arrow = pc.cast(arrow, pa.large_string())
+    n = len(values)
+    offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int64)[arrow.offset:arrow.offset + n + 1]
+    data = np.frombuffer(arrow.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    digits = data.reshape(n, length).astype(np.int16) - 48
+    isdig = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    weights = np.array([_weight(kind, length - 1 - j) for j in range(length - 1)], dtype=np.float32)
+    total = (np.clip(digits[:, :-1], 0, 9).astype(np.float32) @ weights).astype(np.int64)  # exact: Σ < 2**24
+    r = total % 11
+    cd = (11 - r) % 10 if kind == "lg_code" else np.where(r <= 1, 0, 11 - r)
+    wrong = cd != digits[:, -1]
+    if skip_remainder_one and kind == "atena":
+        wrong |= r == 1
+    return ~isdig | wrong
+
+
+def _full_years(code: int) -> tuple[int, int]:
+    """和暦 years lying wholly inside an era (so every month/day of them is in the era)."""
+    _name, base, first, last = ERAS[code]
+    lo = first // 10000 - base + (0 if first % 10000 == 101 else 1)
+    hi = min(99, last // 10000 - base - (0 if last % 10000 == 1231 else 1))
+    return lo, hi
+
+
+def date_cheap_fail(col: pl.Expr, style: str) -> pl.Expr:
+    """Flags every invalid date (and a few valid ones: 29 February, era boundary years, 不詳 forms)."""
+    if style == "seireki-sep":
+        fail, _ymd = date_exprs(col, style, unknown_allowed=False, non_calendar_allowed=False)
+        return fail
+    width = {"seireki": 8, "wareki1": 7, "wareki2": 8}[style]
+    x = col.cast(pl.Int64, strict=False)
+    m, d = (x // 100) % 100, x % 100
+    dim = 31 - (m == 2).cast(pl.Int64) * 3 - m.is_in([4, 6, 9, 11]).cast(pl.Int64)  # February: 28
+    ok = (col.str.len_bytes() == width) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= dim)
+    if style == "seireki":
+        ok = ok & (x // 10000 >= SEIREKI_MIN_YEAR)
+    else:
+        era, yy = x // 1_000_000, (x // 10000) % 100
+        era_ok = pl.lit(False)
+        for code in ERAS:
+            lo, hi = _full_years(code)
+            era_ok = era_ok | ((era == code) & (yy >= lo) & (yy <= hi))
+        ok = ok & era_ok
+    return col.is_not_null() & ~ok.fill_null(False)
+
+
+def digits_cheap_fail(col: pl.Expr) -> pl.Expr:
+    """Non-digit values (exact for up to 18 characters; longer ones are flagged for the exact rule)."""
+    ok = col.cast(pl.UInt64, strict=False).is_not_null() & ~col.str.starts_with("+") & (col.str.len_bytes() <= 18)
+    return col.is_not_null() & ~ok

@@ -39,18 +39,44 @@ def _mark(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("lgcloud-mark", _mark)
 
 
-def decode_marked(data: bytes, codec: str) -> tuple[str, list[tuple[int, int]]]:
-    """Decode ``data``; return the text and the (start, end) byte spans that could not be decoded."""
+def decode_marked(data: bytes, codec: str, boundaries: list[int] | None = None) -> tuple[str, list[tuple[int, int]]]:
+    """Decode ``data``; return the text and the (start, end) byte spans that could not be decoded.
+
+    ``boundaries`` (record starts) let a failing batch be re-decoded in small pieces: CPython's error
+    handling copies the whole input into every exception, so a large input with many bad bytes is slow.
+    """
     try:
         return data.decode(codec), []
     except UnicodeDecodeError:
         pass
-    _sink.bad = []
-    try:
-        text = data.decode(codec, errors="lgcloud-mark")
-        return text, _sink.bad
-    finally:
+    pieces: list[str] = []
+    bad: list[tuple[int, int]] = []
+    for lo, hi in _pieces(len(data), boundaries):
+        part = data[lo:hi]
+        try:
+            pieces.append(part.decode(codec))
+            continue
+        except UnicodeDecodeError:
+            pass
         _sink.bad = []
+        try:
+            pieces.append(part.decode(codec, errors="lgcloud-mark"))
+            bad += [(lo + s, lo + e) for s, e in _sink.bad]
+        finally:
+            _sink.bad = []
+    return "".join(pieces), bad
+
+
+def _pieces(size: int, boundaries: list[int] | None, target: int = 1 << 16) -> list[tuple[int, int]]:
+    """Split [0, size) at record boundaries into pieces of about ``target`` bytes."""
+    if not boundaries:
+        return [(0, size)]
+    cuts = [0]
+    for b in boundaries:
+        if b - cuts[-1] >= target:
+            cuts.append(b)
+    cuts.append(size)
+    return list(zip(cuts[:-1], cuts[1:], strict=True))
 
 
 def traps_possible(encoding: str) -> bool:
@@ -62,6 +88,9 @@ def pua_class(encoding: str) -> str:
 
 
 _HAS_TRAP = re.compile(TRAP_CLASS)
+#: UTF-8 of what a cp932 source can decode to that needs attention: its user-defined area (U+E000–E757,
+#: lead byte EE) and its traps U+0080 (C2 80), U+F8F0–F8F3 (EF A3 B0–B3).
+CP932_SPECIAL_UTF8 = (b"\xee", b"\xc2\x80", b"\xef\xa3\xb0", b"\xef\xa3\xb1", b"\xef\xa3\xb2", b"\xef\xa3\xb3")
 
 
 def has_trap(text: str) -> bool:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from lgcloud.layout.codec import REPLACEMENT, decode_marked
+from lgcloud.layout.codec import CP932_SPECIAL_UTF8, REPLACEMENT, decode_marked
 from lgcloud.layout.dialect import Dialect
 from lgcloud.layout.model import FileSpec
 
@@ -53,6 +53,8 @@ class Batch:
     bad_cells: list[tuple[int, str]] = field(default_factory=list)
     records: int = 0  # records read in this batch, including rejected ones
     bytes: int = 0
+    #: records holding private-use or cp932-trap characters (None: not computed, check every row)
+    special_records: np.ndarray | None = None
 
 
 def issue(record: int, line: int, offset: int, item: str | None, rule: str, value: str | None, msg: str) -> dict:
@@ -142,32 +144,96 @@ def _parse_utf8(payload: bytes, names: list[str], sep: str, quote: str | None) -
     if not payload:
         return pl.DataFrame(schema=schema)
     return pl.read_csv(payload, has_header=False, separator=sep, quote_char=quote, schema=schema,
-                       truncate_ragged_lines=False, raise_if_empty=False)
+                       truncate_ragged_lines=True, raise_if_empty=False, null_values=[""])
+
+
+def special_rows(payload: bytes, quote: str | None, encoding: str = "utf-8") -> np.ndarray:
+    """Indexes of the rows of a UTF-8 payload holding private-use characters or U+0080/U+F8F0–F8F3.
+
+    For a cp932 source only a handful of byte sequences can occur (:data:`CP932_SPECIAL_UTF8`), found with
+    ``bytes.find``; for other sources one numpy pass: U+E000–EFFF start with EE, U+F000–F8FF with EF 80–A3,
+    planes 15–16 with F3 B0–BF / F4 80–8F, U+0080 is C2 80.
+    """
+    if encoding == "cp932":
+        hit = np.array(sorted(_find_all(payload, CP932_SPECIAL_UTF8)), dtype=np.int64)
+    else:
+        hit = _special_bytes_numpy(payload)
+    if hit.size == 0:
+        return hit
+    if quote is None or quote.encode() not in payload:
+        return np.unique(_lines_before(payload, hit))
+    _nl, term = _terminators(np.frombuffer(payload, dtype=np.uint8), ord(quote))
+    return np.unique(np.searchsorted(term, hit))
+
+
+def _find_all(data: bytes, needles: tuple[bytes, ...]) -> list[int]:
+    out = []
+    for needle in needles:
+        pos = data.find(needle)
+        while pos >= 0:
+            out.append(pos)
+            pos = data.find(needle, pos + 1)
+    return out
+
+
+def _special_bytes_numpy(payload: bytes) -> np.ndarray:
+    arr = np.frombuffer(payload, dtype=np.uint8)
+    cand = np.flatnonzero((arr >= 0xEE) | (arr == 0xC2))
+    if cand.size == 0:
+        return cand
+    nxt = arr[np.minimum(cand + 1, arr.size - 1)]
+    lead = arr[cand]
+    return cand[(lead == 0xEE) | ((lead == 0xEF) & (nxt <= 0xA3)) | ((lead == 0xF3) & (nxt >= 0xB0))
+                | ((lead == 0xF4) & (nxt <= 0x8F)) | ((lead == 0xC2) & (nxt == 0x80))]
+
+
+def _lines_before(data: bytes, positions: np.ndarray) -> np.ndarray:
+    """Number of LFs before each (sorted) position, counted incrementally with ``bytes.count``."""
+    out = np.empty(positions.size, dtype=np.int64)
+    seen, prev = 0, 0
+    for i, pos in enumerate(positions.tolist()):
+        seen += data.count(b"\n", prev, pos)
+        prev = pos
+        out[i] = seen
+    return out
 
 
 def _field_counts(data: bytes, chunk: _Chunk, sep: str, quote: str | None) -> np.ndarray:
+    """Fields per record, counting separators outside quotes."""
     arr = np.frombuffer(data, dtype=np.uint8)
     s = np.flatnonzero(arr == ord(sep))
-    if quote is not None:
-        q = np.flatnonzero(arr == ord(quote))
-        if q.size:
-            s = s[(np.searchsorted(q, s) & 1) == 0]
+    if quote is None or ord(quote) not in arr:
+        return np.diff(np.searchsorted(s, np.append(chunk.starts, len(data)))) + 1
+    q = np.flatnonzero(arr == ord(quote))
+    s = s[(np.searchsorted(q, s) & 1) == 0]
     rec = np.searchsorted(chunk.starts, s, side="right") - 1
     return np.bincount(rec, minlength=chunk.starts.size) + 1
 
 
 def _decode_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_issues: list[dict]) -> Batch:
     names = fspec.names
-    text, bad = decode_marked(chunk.data, dialect.codec)
+    text, bad = decode_marked(chunk.data, dialect.codec, chunk.starts.tolist())
     payload = text.encode("utf-8")
-    frame = None
     try:
         frame = _parse_utf8(payload, names, dialect.sep, dialect.quote)
     except pl.exceptions.PolarsError:
         frame = None
-    if frame is None or frame.height != chunk.starts.size or not _counts_ok(frame, text, chunk, dialect, names):
+    if frame is None or frame.height != chunk.starts.size:
         return _slow_csv_chunk(chunk, fspec, dialect, text, bad)
-    return _finish(frame, chunk, bad, dialect, list(file_issues))
+    issues = list(file_issues)
+    keep = None
+    if not _counts_ok(frame, text, chunk, dialect, names):
+        keep = _field_count_issues(chunk, dialect, len(names), issues)
+        frame = frame.filter(pl.Series(keep))
+    records = chunk.first_record + (np.arange(chunk.starts.size) if keep is None else np.flatnonzero(keep))
+    if keep is not None:
+        bad = [(s, e) for s, e in bad if keep[_record_of(chunk.starts, s)]]
+    batch = _finish(frame, chunk, bad, dialect, issues, records=records)
+    special = special_rows(payload, dialect.quote, dialect.encoding)
+    if keep is not None:
+        special = special[keep[special]]
+    batch.special_records = chunk.first_record + special
+    return batch
 
 
 def _counts_ok(frame: pl.DataFrame, text: str, chunk: _Chunk, dialect: Dialect, names: list[str]) -> bool:
@@ -179,13 +245,11 @@ def _counts_ok(frame: pl.DataFrame, text: str, chunk: _Chunk, dialect: Dialect, 
     return total == frame.height * (len(names) - 1)
 
 
-def _slow_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, text: str, bad: list) -> Batch:
-    """Some records have the wrong number of fields (or are blank): reject them, parse the rest."""
-    names = fspec.names
+def _field_count_issues(chunk: _Chunk, dialect: Dialect, width: int, issues: list[dict]) -> np.ndarray:
+    """Reject records with the wrong number of fields (or blank): issue rows, and the keep mask."""
     counts = _field_counts(chunk.data, chunk, dialect.sep, dialect.quote)
-    issues: list[dict] = []
     keep = np.ones(chunk.starts.size, dtype=bool)
-    for i in np.flatnonzero(counts != len(names)):
+    for i in np.flatnonzero(counts != width):
         s, e = int(chunk.starts[i]), int(chunk.ends[i])
         rec, line, off = chunk.first_record + int(i), int(chunk.lines[i]), chunk.base + s
         keep[i] = False
@@ -194,18 +258,27 @@ def _slow_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, text: str,
         else:
             raw = chunk.data[s:e].decode(dialect.codec, errors="replace")
             issues.append(issue(rec, line, off, None, "field-count", raw[:200],
-                                f"項目数が {int(counts[i])} です(レイアウトは {len(names)} 項目)"))
+                                f"項目数が {int(counts[i])} です(レイアウトは {width} 項目)"))
+    return keep
+
+
+def _slow_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, text: str, bad: list) -> Batch:
+    """The parser disagreed with our record boundaries: split records ourselves, reject bad ones, parse the rest."""
+    names = fspec.names
+    issues: list[dict] = []
+    keep = _field_count_issues(chunk, dialect, len(names), issues)
     kept = np.flatnonzero(keep)
     pieces = [chunk.data[int(chunk.starts[i]):int(chunk.ends[i])] for i in kept]
     sub = _Chunk(b"\n".join(pieces) + (b"\n" if pieces else b""), chunk.base, chunk.starts[kept],
                  chunk.ends[kept], chunk.lines[kept], chunk.first_record)
-    # positions of undecodable bytes refer to the original chunk; keep them with the original starts
-    text2, _ = decode_marked(sub.data, dialect.codec)
-    frame = _parse_utf8(text2.encode("utf-8"), names, dialect.sep, dialect.quote)
+    text2, _ = decode_marked(sub.data, dialect.codec, [0])
+    payload = text2.encode("utf-8")
+    frame = _parse_utf8(payload, names, dialect.sep, dialect.quote)
     recs = chunk.first_record + kept
     bad_kept = [(s, e) for s, e in bad if keep[_record_of(chunk.starts, s)]]
     batch = _finish(frame, chunk, bad_kept, dialect, issues, records=recs)
     batch.records = int(chunk.starts.size)
+    batch.special_records = recs[special_rows(payload, dialect.quote, dialect.encoding)]
     return batch
 
 
@@ -239,25 +312,26 @@ def _csv_bad_bytes(batch: Batch, chunk: _Chunk, bad: list, records: np.ndarray) 
                             "__ci": idx[first]})
     names = [c for c in batch.frame.columns if not c.startswith("__")]
     rows = batch.frame.join(per_rec, on="__rec", how="inner")
-    found = []
-    for name in names:
-        hit = rows.filter(pl.col(name).str.contains(REPLACEMENT, literal=True).fill_null(False))
-        _add_bad(batch, chunk, hit, name)
-        found.append(hit.select("__rec"))
-    missing = per_rec.join(pl.concat(found) if found else per_rec.select("__rec"), on="__rec", how="anti")
-    _add_bad(batch, chunk, missing, None)
+    cells = rows.select("__rec", *[pl.when(pl.col(n).str.contains(REPLACEMENT, literal=True)).then(pl.col(n))
+                                   .alias(n) for n in names]) \
+        .unpivot(index="__rec", variable_name="__item", value_name="__value").drop_nulls("__value") \
+        .join(per_rec, on="__rec").sort("__rec", maintain_order=True)
+    for row in cells.iter_rows(named=True):
+        _add_bad(batch, chunk, row, row["__item"], row["__value"])
+    missing = per_rec.join(cells.select("__rec"), on="__rec", how="anti")
+    for row in missing.iter_rows(named=True):
+        _add_bad(batch, chunk, row, None, None)
 
 
-def _add_bad(batch: Batch, chunk: _Chunk, hit: pl.DataFrame, name: str | None) -> None:
-    for row in hit.iter_rows(named=True):
-        s, e, ci = int(row["__pos"]), int(row["__end"]), int(row["__ci"])
-        raw = chunk.data[s:e].hex(" ").upper()
-        offset = chunk.base + s
-        batch.issues.append(issue(int(row["__rec"]), int(chunk.lines[ci]), offset, name, "encoding",
-                                  row[name] if name else raw,
-                                  f"文字コードとして読めないバイト {raw} (ファイル先頭から {offset} バイト目)"))
-        if name:
-            batch.bad_cells.append((int(row["__rec"]), name))
+def _add_bad(batch: Batch, chunk: _Chunk, row: dict, name: str | None, value: str | None) -> None:
+    s, e, ci = int(row["__pos"]), int(row["__end"]), int(row["__ci"])
+    raw = chunk.data[s:e].hex(" ").upper()
+    offset = chunk.base + s
+    batch.issues.append(issue(int(row["__rec"]), int(chunk.lines[ci]), offset, name, "encoding",
+                              value if name else raw,
+                              f"文字コードとして読めないバイト {raw} (ファイル先頭から {offset} バイト目)"))
+    if name:
+        batch.bad_cells.append((int(row["__rec"]), name))
 
 
 # ---------------------------------------------------------------------------------- fixed length
@@ -342,8 +416,9 @@ def _decode_fixed_chunk(chunk: _Chunk, geo: FixedGeometry, dialect: Dialect) -> 
         row = out[r, dst]
         row[np.isin(row, (0x1F, 0x0A, 0x0D))] = 0x20
         out[r, dst] = row
-    text, bad = decode_marked(out.tobytes(), dialect.codec)
-    frame = _parse_utf8(text.encode("utf-8"), geo.names, FIXED_SEP, None)
+    text, bad = decode_marked(out.tobytes(), dialect.codec, list(range(0, out.size, out.shape[1] or 1)))
+    payload = text.encode("utf-8")
+    frame = _parse_utf8(payload, geo.names, FIXED_SEP, None)
     records = chunk.first_record + idx
     frame = frame.with_columns(
         pl.Series("__rec", records, dtype=pl.Int64),
@@ -351,6 +426,7 @@ def _decode_fixed_chunk(chunk: _Chunk, geo: FixedGeometry, dialect: Dialect) -> 
         pl.Series("__off", chunk.base + chunk.starts[idx], dtype=pl.Int64),
     )
     batch = Batch(frame, issues, bad_cells, records=int(chunk.starts.size), bytes=len(chunk.data))
+    batch.special_records = records[special_rows(payload, None, dialect.encoding)]
     stride = out.shape[1]
     seen: set[tuple[int, int]] = set()
     for s, e in bad:

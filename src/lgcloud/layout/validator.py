@@ -73,6 +73,7 @@ TYPE_PATTERNS = {
     "flag": "^[01]$",
 }
 FREE_TEXT = {"string", "text"}
+ASCII_TYPES = {"digits", "integer", "decimal", "flag", "code", "alpha", "date"}
 _PENDING = "__pending_gaiji"
 
 
@@ -128,40 +129,47 @@ def _length_expr(col: pl.Expr, item: Item, encoding: str) -> pl.Expr:
     return col.str.len_chars() + col.str.count_matches(pattern)
 
 
-def _item_failures(item: Item, layout: Layout, dialect: Dialect, gaiji_keys: list[str]) -> list[tuple[str, pl.Expr]]:
-    """(rule, fail expression) for one item, in :data:`CELL_RULES` order."""
+@dataclass(frozen=True)
+class RuleCheck:
+    """One item rule: ``cheap`` runs on every row and may over-flag; ``exact`` decides on flagged rows.
+
+    ``special`` rules (外字 and cp932 traps in free text) run only on rows the reader saw such characters in.
+    """
+
+    rule: str
+    exact: pl.Expr
+    cheap: pl.Expr | None = None
+    special: bool = False
+
+    @property
+    def first_pass(self) -> pl.Expr:
+        return self.exact if self.cheap is None else self.cheap
+
+
+def _item_failures(item: Item, layout: Layout, dialect: Dialect, policy: str = "zero") -> list[RuleCheck]:
+    """The checks of one item, in :data:`CELL_RULES` order."""
     c = pl.col(item.name)
-    out: list[tuple[str, pl.Expr]] = []
+    out: list[RuleCheck] = []
     free = item.type in FREE_TEXT and not item.pattern
+    pua = pua_class(dialect.encoding)
     if free and checks_traps(dialect):
-        out.append(("encoding-trap", c.str.contains(TRAP_CLASS).fill_null(False)))
-    if free and not item.gaiji:
-        out.append(("gaiji-not-allowed", c.str.contains(pua_class(dialect.encoding)).fill_null(False)))
-    if free and item.gaiji:
-        out.append((_PENDING, c.str.contains(pua_class(dialect.encoding)).fill_null(False)))
+        out.append(RuleCheck("encoding-trap", c.str.contains(TRAP_CLASS).fill_null(False), special=True))
+    if free:
+        rule = _PENDING if item.gaiji else "gaiji-not-allowed"
+        out.append(RuleCheck(rule, c.str.contains(pua).fill_null(False), special=True))
     if item.required:
-        out.append(("required", c.is_null()))
-    if item.type in TYPE_PATTERNS:
-        out.append(("type", c.is_not_null() & ~c.str.contains(TYPE_PATTERNS[item.type])))
-    elif item.type == "integer":
-        out.append(("type", c.is_not_null() & c.cast(pl.Int64, strict=False).is_null()))
-    elif item.type == "decimal":
-        out.append(("type", c.is_not_null() & c.cast(pl.Float64, strict=False).is_null()))
-    elif item.type == "date":
-        fail, _ymd = checks.date_exprs(c, item.date_style or dialect.date_style,
-                                       unknown_allowed=item.unknown_allowed,
-                                       non_calendar_allowed=item.non_calendar_allowed)
-        out.append(("date", fail))
+        out.append(RuleCheck("required", c.is_null()))
+    out += _type_checks(item, c, dialect)
     if item.code:
-        out.append(("code", c.is_not_null() & ~c.is_in(list(layout.code_tables[item.code].values))))
-    if item.length:
-        out.append(("length", (_length_expr(c, item, dialect.encoding) > item.length).fill_null(False)))
-    if item.min_length:
-        out.append(("length", (_length_expr(c, item, dialect.encoding) < item.min_length).fill_null(False)))
+        out.append(RuleCheck("code", c.is_not_null() & ~c.is_in(list(layout.code_tables[item.code].values))))
+    out += _length_checks(item, c, dialect)
     if item.pattern:
-        out.append(("pattern", c.is_not_null() & ~c.str.contains(f"^(?:{item.pattern})$")))
+        out.append(RuleCheck("pattern", c.is_not_null() & ~c.str.contains(f"^(?:{item.pattern})$")))
     if item.check_digit:
-        out.append(("check-digit", checks.check_digit_fail_expr(c, item.check_digit)))
+        kind, skip = item.check_digit, policy == "skip"
+        cheap = c.map_batches(lambda s: checks.check_digit_fail_numpy(s, kind, skip_remainder_one=skip),
+                              return_dtype=pl.Boolean)
+        out.append(RuleCheck("check-digit", checks.check_digit_fail_expr(c, kind, skip_remainder_one=skip), cheap))
     if item.minimum is not None or item.maximum is not None:
         num = c.cast(pl.Float64, strict=False)
         bad = pl.lit(False)
@@ -169,7 +177,50 @@ def _item_failures(item: Item, layout: Layout, dialect: Dialect, gaiji_keys: lis
             bad = bad | (num < item.minimum)
         if item.maximum is not None:
             bad = bad | (num > item.maximum)
-        out.append(("range", bad.fill_null(False)))
+        out.append(RuleCheck("range", bad.fill_null(False)))
+    return out
+
+
+def _length_cheap(item: Item, c: pl.Expr) -> pl.Expr | None:
+    """A first pass for 桁数: characters ≤ UTF-8 bytes, and source-encoding bytes ≤ UTF-8 bytes (and ≤ 2 ×
+    characters for the DBCS encodings), so a value within these bounds is within its 桁数."""
+    assert item.length is not None
+    if item.type in ASCII_TYPES:
+        return (c.str.len_bytes() > item.length).fill_null(False)
+    if item.length_unit == "chars":
+        return None  # len_chars is itself cheap
+    return ((c.str.len_bytes() > item.length) & (c.str.len_chars() * 2 > item.length)).fill_null(False)
+
+
+def _type_checks(item: Item, c: pl.Expr, dialect: Dialect) -> list[RuleCheck]:
+    if item.type in TYPE_PATTERNS:
+        exact = c.is_not_null() & ~c.str.contains(TYPE_PATTERNS[item.type])
+        cheap = None
+        if item.type == "digits":
+            cheap = checks.digits_cheap_fail(c)
+        elif item.type == "flag":
+            cheap = c.is_not_null() & ~c.is_in(["0", "1"])
+        return [RuleCheck("type", exact, cheap)]
+    if item.type == "integer":
+        return [RuleCheck("type", c.is_not_null() & c.cast(pl.Int64, strict=False).is_null())]
+    if item.type == "decimal":
+        return [RuleCheck("type", c.is_not_null() & c.cast(pl.Float64, strict=False).is_null())]
+    if item.type == "date":
+        style = item.date_style or dialect.date_style
+        fail, _ymd = checks.date_exprs(c, style, unknown_allowed=item.unknown_allowed,
+                                       non_calendar_allowed=item.non_calendar_allowed)
+        return [RuleCheck("date", fail, checks.date_cheap_fail(c, style))]
+    return []
+
+
+def _length_checks(item: Item, c: pl.Expr, dialect: Dialect) -> list[RuleCheck]:
+    out = []
+    if item.length:
+        exact = (_length_expr(c, item, dialect.encoding) > item.length).fill_null(False)
+        out.append(RuleCheck("length", exact, _length_cheap(item, c)))
+    if item.min_length:
+        exact = (_length_expr(c, item, dialect.encoding) < item.min_length).fill_null(False)
+        out.append(RuleCheck("length", exact))
     return out
 
 
@@ -217,20 +268,20 @@ class Validator:
     """Validate files of a layout written in a dialect; ``gaiji_map`` maps vendor 外字 → MJ code."""
 
     def __init__(self, layout: Layout, dialect: Dialect, gaiji_map: dict[str, str] | None = None, *,
-                 batch_bytes: int = 16 << 20, prefetch: bool = True):
+                 batch_bytes: int = 16 << 20, prefetch: bool = True, remainder_one_policy: str = "zero"):
         self.layout = layout
         self.dialect = dialect
         self.gaiji = {normalise_gaiji_key(k): v for k, v in (gaiji_map or {}).items()}
         self.batch_bytes = batch_bytes
         self.prefetch = prefetch
-        self._plans: dict[str, list[tuple[Item, str, pl.Expr]]] = {}
+        self.policy = remainder_one_policy
+        self._plans: dict[str, list[tuple[Item, RuleCheck]]] = {}
 
     # ---- planning
-    def _plan(self, spec: FileSpec) -> list[tuple[Item, str, pl.Expr]]:
+    def _plan(self, spec: FileSpec) -> list[tuple[Item, RuleCheck]]:
         if spec.name not in self._plans:
-            keys = list(self.gaiji)
-            self._plans[spec.name] = [(it, rule, expr) for it in spec.items
-                                      for rule, expr in _item_failures(it, self.layout, self.dialect, keys)]
+            self._plans[spec.name] = [(it, check) for it in spec.items
+                                      for check in _item_failures(it, self.layout, self.dialect, self.policy)]
         return self._plans[spec.name]
 
     def _kept_items(self, spec: FileSpec) -> list[str]:
@@ -274,13 +325,11 @@ class Validator:
         state.summary.bytes += batch.bytes
         frame = self._normalise(batch.frame, spec)
         plan = self._plan(spec)
-        flags = frame.select(pl.col("__rec"), *[expr.alias(f"{i}") for i, (_it, _r, expr) in enumerate(plan)])
-        any_fail = flags.filter(pl.any_horizontal(pl.exclude("__rec")))
         parts = [issues_frame(batch.issues).with_columns(pl.lit(state.summary.file).alias("file"))]
         gaiji_rows = None
-        if any_fail.height:
-            rows = frame.join(any_fail.select("__rec"), on="__rec", how="semi")
-            cell, gaiji_rows = self._cell_errors(spec, plan, any_fail, rows, state.summary.file)
+        candidates = self._candidates(frame, plan, batch)
+        if candidates.height:
+            cell, gaiji_rows = self._cell_errors(spec, plan, candidates, state.summary.file)
             parts.append(cell)
         parts.append(self._row_rules(spec, frame, state.summary.file))
         errs = self._one_per_cell(pl.concat([p.select(list(ERROR_SCHEMA)) for p in parts]), batch)
@@ -289,37 +338,52 @@ class Validator:
             state.keep.append(frame.select("__rec", "__line", "__off", *kept))
         return errs, gaiji_rows
 
+    def _candidates(self, frame: pl.DataFrame, plan: list, batch: Batch) -> pl.DataFrame:
+        """Rows a cheap rule flags, plus rows holding 外字/trap characters: the only rows checked exactly."""
+        first = [check.first_pass.alias(f"{i}") for i, (_it, check) in enumerate(plan) if not check.special]
+        recs = frame.lazy().select("__rec", *first).filter(pl.any_horizontal(pl.exclude("__rec"))) \
+            .select("__rec").collect() if first else frame.select("__rec").clear()
+        if batch.special_records is not None and batch.special_records.size:
+            recs = pl.concat([recs, pl.DataFrame({"__rec": batch.special_records}, schema={"__rec": pl.Int64})])
+        if recs.height == 0:
+            return frame.clear()
+        return frame.join(recs.unique(), on="__rec", how="semi")
+
     def _normalise(self, frame: pl.DataFrame, spec: FileSpec) -> pl.DataFrame:
-        strip = " \u3000" if self.dialect.format == "fixed" and self.dialect.pad == "space" else None
+        if self.dialect.format != "fixed":
+            return frame  # the CSV reader already turns empty fields into nulls
+        strip = " \u3000" if self.dialect.pad == "space" else None
         exprs = []
         for name in spec.names:
             c = pl.col(name).str.strip_chars_end(strip) if strip else pl.col(name)
             exprs.append(pl.when(c != "").then(c).alias(name))
         return frame.with_columns(exprs)
 
-    def _cell_errors(self, spec: FileSpec, plan: list, flags: pl.DataFrame, rows: pl.DataFrame,
+    def _cell_errors(self, spec: FileSpec, plan: list, rows: pl.DataFrame,
                      file: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-        out = []
-        pending = []
-        rows = rows.join(flags, on="__rec")
-        for i, (item, rule, _expr) in enumerate(plan):
-            hit = rows.filter(pl.col(f"{i}"))
-            if hit.height == 0:
-                continue
-            sel = hit.select(pl.col("__rec").alias("record"), pl.col("__line").alias("line"),
-                             pl.col("__off").alias("byte_offset"), pl.col(item.name).alias("value"))
-            if rule == _PENDING:
-                pending.append(sel.with_columns(pl.lit(item.name).alias("item")))
-                continue
-            out.append(sel.with_columns(pl.lit(item.name).alias("item"), pl.lit(rule).alias("rule"),
-                                        pl.lit(_message(item, rule, self.layout, self.dialect)).alias("message")))
+        """Exact rules on the candidate rows → one long table (record, item, rule, value, message)."""
+        flags = rows.lazy().select(
+            "__rec", "__line", "__off",
+            *[check.exact.fill_null(False).alias(f"__f{i}") for i, (_it, check) in enumerate(plan)]).collect()
+        meta = pl.DataFrame({
+            "__k": [f"__f{i}" for i in range(len(plan))],
+            "item": [it.name for it, _c in plan],
+            "rule": [check.rule for _it, check in plan],
+            "message": [_message(it, check.rule, self.layout, self.dialect) for it, check in plan],
+        })
+        hits = flags.unpivot(index=["__rec", "__line", "__off"], variable_name="__k", value_name="__hit") \
+            .filter(pl.col("__hit")).join(meta, on="__k")
+        values = rows.select("__rec", *spec.names).unpivot(index="__rec", variable_name="item", value_name="value")
+        hits = hits.join(values, on=["__rec", "item"], how="left").select(
+            pl.col("__rec").alias("record"), pl.col("__line").alias("line"), pl.col("__off").alias("byte_offset"),
+            "item", "rule", "value", "message")
         gaiji_rows = None
-        if pending:
-            unmapped, gaiji_rows = self._gaiji(pl.concat(pending), file)
-            out.append(unmapped)
-        errs = pl.concat([o.select("record", "line", "byte_offset", "item", "rule", "value", "message")
-                          for o in out]) if out else pl.DataFrame(schema={k: v for k, v in ERROR_SCHEMA.items()
-                                                                         if k != "file"})
+        pending = hits.filter(pl.col("rule") == _PENDING)
+        errs = hits.filter(pl.col("rule") != _PENDING)
+        if pending.height:
+            unmapped, gaiji_rows = self._gaiji(pending.select("record", "line", "byte_offset", "value", "item"),
+                                               file)
+            errs = pl.concat([errs, unmapped.select(errs.columns)])
         errs = self._relabel(errs, spec)
         return errs.with_columns(pl.lit(file).alias("file")), gaiji_rows
 
@@ -385,16 +449,42 @@ class Validator:
 
     # ---- row rules
     def _row_rules(self, spec: FileSpec, frame: pl.DataFrame, file: str) -> pl.DataFrame:
-        parts = []
-        for rule in spec.rules:
-            if rule.type == "required_if":
-                parts += [self._rule_hits(frame, rule, name, _cond(rule.when) & pl.col(name).is_null(), file,
-                                          f"{_cond_text(rule.when)} のとき必須です") for name in rule.items]
-            elif rule.type == "date_order":
-                parts += self._date_order(spec, frame, rule, file)
-        if not parts:
+        """Per-row rules: a cheap pass over every row in one select, exact rules on the flagged rows."""
+        checks = [c for rule in spec.rules for c in self._row_checks(spec, rule)]
+        if not checks:
             return pl.DataFrame(schema=ERROR_SCHEMA)
-        return pl.concat(parts)
+        flagged = frame.lazy().select("__rec", *[cheap.fill_null(False).alias(f"__r{i}")
+                                                 for i, (_r, _n, cheap, _e, _m) in enumerate(checks)]) \
+            .filter(pl.any_horizontal(pl.exclude("__rec"))).select("__rec").collect()
+        if flagged.height == 0:
+            return pl.DataFrame(schema=ERROR_SCHEMA)
+        sub = frame.join(flagged, on="__rec", how="semi")
+        return pl.concat([self._rule_hits(sub, rule, name, exact, file, msg)
+                          for rule, name, _cheap, exact, msg in checks])
+
+    def _row_checks(self, spec: FileSpec, rule: Rule) -> list[tuple[Rule, str, pl.Expr, pl.Expr, str]]:
+        """(rule, item, cheap flag, exact flag, message) for a required_if or date_order rule."""
+        if rule.type == "required_if":
+            msg = f"{_cond_text(rule.when)} のとき必須です"
+            return [(rule, n, _cond(rule.when) & pl.col(n).is_null(), _cond(rule.when) & pl.col(n).is_null(), msg)
+                    for n in rule.items]
+        if rule.type != "date_order":
+            return []
+        out = []
+        when = _cond(rule.when) if rule.when else pl.lit(True)
+        for a, b in zip(rule.items, rule.items[1:], strict=False):
+            ymd = {}
+            for name in (a, b):
+                it = spec.item(name)
+                _fail, ymd[name] = checks.date_exprs(pl.col(name), it.date_style or self.dialect.date_style,
+                                                     unknown_allowed=it.unknown_allowed,
+                                                     non_calendar_allowed=it.non_calendar_allowed)
+            # YYYYMMDD and GYYMMDD both sort chronologically as integers: compare those first
+            raw = [pl.col(n).str.replace_all("[-/]", "") if self.dialect.date_style == "seireki-sep" else pl.col(n)
+                   for n in (a, b)]
+            cheap = when & (raw[0].cast(pl.Int64, strict=False) > raw[1].cast(pl.Int64, strict=False))
+            out.append((rule, b, cheap, when & (ymd[a] > ymd[b]), f"「{b}」が「{a}」より前の日付です"))
+        return out
 
     def _rule_hits(self, frame: pl.DataFrame, rule: Rule, item: str, expr: pl.Expr, file: str,
                    message: str) -> pl.DataFrame:
@@ -403,20 +493,6 @@ class Validator:
             pl.lit(file).alias("file"), pl.col("__rec").alias("record"), pl.col("__line").alias("line"),
             pl.col("__off").alias("byte_offset"), pl.lit(item).alias("item"), pl.lit(rule_code).alias("rule"),
             pl.col(item).alias("value"), pl.lit(f"[{rule.id}] {message}").alias("message"))
-
-    def _date_order(self, spec: FileSpec, frame: pl.DataFrame, rule: Rule, file: str) -> list[pl.DataFrame]:
-        ymd = {}
-        for name in rule.items:
-            it = spec.item(name)
-            _fail, ymd[name] = checks.date_exprs(pl.col(name), it.date_style or self.dialect.date_style,
-                                                 unknown_allowed=it.unknown_allowed,
-                                                 non_calendar_allowed=it.non_calendar_allowed)
-        out = []
-        when = _cond(rule.when) if rule.when else pl.lit(True)
-        for a, b in zip(rule.items, rule.items[1:], strict=False):
-            out.append(self._rule_hits(frame, rule, b, when & (ymd[a] > ymd[b]), file,
-                                       f"「{b}」が「{a}」より前の日付です"))
-        return out
 
     # ---- cross-record rules
     def _cross_record(self, states: list[_FileState], warnings: list[str]) -> list[pl.DataFrame]:

@@ -188,7 +188,8 @@ def _dates(p: _People, rng: np.random.Generator) -> dict[str, np.ndarray]:
     return {"birth": birth, "became": became, "born_here": born_here}
 
 
-def _history_frame(p: _People, pools: dict, rng: np.random.Generator, style: str) -> pl.DataFrame:
+def _history_frame(p: _People, pools: dict, rng: np.random.Generator, style: str,
+                   starts_at: tuple[int, int] = (0, 0)) -> pl.DataFrame:
     dates = _dates(p, rng)
     person = np.repeat(np.arange(p.n_persons), p.hist)
     n = person.size
@@ -207,8 +208,8 @@ def _history_frame(p: _People, pools: dict, rng: np.random.Generator, style: str
                       rng.choice(["21", "22", "24"], size=n, p=[0.6, 0.3, 0.1]))
     reason = np.where(removed == 1, "11", np.where(removed == 2, "13", reason))
     ids = {
-        "atena": _atena_numbers(100000, p.n_persons),
-        "setai": _atena_numbers(500000000, p.hh_size.size),
+        "atena": _atena_numbers(100000 + 2 * starts_at[0], p.n_persons),
+        "setai": _atena_numbers(500000000 + 2 * starts_at[1], p.hh_size.size),
         "juminhyo": _with_check("juminhyo_code", rng.integers(0, 10**10, size=p.n_persons), 10),
         "mynumber": _with_check("mynumber", rng.integers(10**10, 10**11, size=p.n_persons), 11),
     }
@@ -452,33 +453,63 @@ def _gaiji_injectors(dialect: Dialect) -> list[_Injector]:
 # ---------------------------------------------------------------------------------- main
 
 
+PART_ROWS = 250_000  # generate in parts so memory stays flat for any --rows
+
+
 def generate(options: GenerateOptions, layout: Layout | None = None) -> GenerateResult:
     layout = layout or load_layout("juki")
     dialect = resolve_dialect(layout.dialects, options.dialect, encoding=options.encoding)
     rng = np.random.default_rng(options.seed)
     pools = _pools(options.seed)
-    people = _people(options.rows, rng)
-    person = _history_frame(people, pools, rng, dialect.date_style)
-    if dialect.encoding in GAIJI_ENCODINGS:
-        person = _apply_gaiji(person, options.gaiji, rng)
-    foreign = _foreign_frame(person, rng, dialect.date_style)
-    household = _household_frame(person)
-    frames = {"person": person, "foreign": foreign, "household": household}
-    manifest, markers = _inject(frames, options, dialect, rng)
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, frame in frames.items():
-        spec = layout.file(name)
-        data = encode(render(frame, spec, dialect), dialect)
-        for marker, replacement in markers.get(name, []):
-            data = data.replace(marker, replacement)
-        paths[name] = out / f"{name}.{'dat' if dialect.format == 'fixed' else 'csv'}"
-        paths[name].write_bytes(data)
+    ext = "dat" if dialect.format == "fixed" else "csv"
+    paths = {name: out / f"{name}.{ext}" for name in ("person", "foreign", "household")}
+    for path in paths.values():
+        path.write_bytes(b"")
+    counts = dict.fromkeys(paths, 0)
+    manifests = []
+    starts = (0, 0)
+    done = 0
+    while done < options.rows or done == 0:
+        part = min(PART_ROWS, options.rows - done) if options.rows else 0
+        frames = _part(part, pools, rng, dialect, options, starts)
+        manifest, markers = _inject(frames, options, dialect, rng)
+        first = done == 0
+        for name, frame in frames.items():
+            data = encode(render(frame, layout.file(name), dialect, header=first and dialect.header), dialect)
+            for marker, replacement in markers.get(name, []):
+                data = data.replace(marker, replacement)
+            with paths[name].open("ab") as fh:
+                fh.write(data)
+        offsets = {f"{name}.{ext}": counts[name] for name in frames}
+        manifests.append(manifest.with_columns(pl.col("line") + pl.col("file").replace_strict(offsets)))
+        for name, frame in frames.items():
+            counts[name] += frame.height
+        starts = (starts[0] + int(frames["person"]["__person"].max() or 0) + 1,
+                  starts[1] + int(frames["person"]["__hh"].max() or 0) + 1)
+        done += max(part, 1)
+    return _finish_output(options, dialect, out, paths, counts, pl.concat(manifests))
+
+
+def _part(rows: int, pools: dict, rng: np.random.Generator, dialect: Dialect, options: GenerateOptions,
+          starts: tuple[int, int]) -> dict[str, pl.DataFrame]:
+    people = _people(max(rows, 1), rng)
+    person = _history_frame(people, pools, rng, dialect.date_style, starts)
+    if rows == 0:
+        person = person.clear()
+    if dialect.encoding in GAIJI_ENCODINGS:
+        person = _apply_gaiji(person, options.gaiji, rng)
+    return {"person": person, "foreign": _foreign_frame(person, rng, dialect.date_style),
+            "household": _household_frame(person)}
+
+
+def _finish_output(options: GenerateOptions, dialect: Dialect, out: Path, paths: dict[str, Path],
+                   counts: dict[str, int], manifest: pl.DataFrame) -> GenerateResult:
     mapping = _write_mapping(out)
     manifest_path = out / "manifest.csv"
+    manifest = manifest.sort(["file", "line"])
     manifest.write_csv(manifest_path)
-    counts = {name: f.height for name, f in frames.items()}
     injected = dict(manifest.group_by("rule").len().sort("rule").iter_rows()) if manifest.height else {}
     (out / "generate.json").write_text(json.dumps({
         "options": {**asdict(options), "out": str(options.out)}, "dialect": asdict(dialect),
@@ -558,7 +589,7 @@ def _apply(frame: pl.DataFrame, inj: _Injector, idx: np.ndarray, rng: np.random.
             (birth.str.slice(year_w - 2, 2).cast(pl.Int64) - 1).cast(pl.String).str.zfill(2)) + birth.str.slice(year_w)
         return frame.with_columns(pl.when(hit).then(earlier).otherwise(pl.col(inj.item)).alias(inj.item))
     if inj.rule == "foreign-key":
-        fake = _atena_numbers(900000000, len(idx))
+        fake = _atena_numbers(900000000 + 2 * int(rng.integers(0, 40_000_000)), len(idx))
         col = frame[inj.item].scatter(idx, fake)
         return frame.with_columns(col)
     target = inj.item or "備考"
