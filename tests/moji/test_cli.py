@@ -79,3 +79,12 @@ def test_scan_with_tenant_mapping(
 def test_suggest_command() -> None:
     result = runner.invoke(cli.app, ["suggest", "--ids", "⿰山奇", "--json"])
     assert result.exit_code == 0 and json.loads(result.output)[0]["mj"] == "MJ010541"
+
+
+def test_degrade_and_key_commands() -> None:
+    ok = runner.invoke(cli.app, ["degrade", "髙橋 𠮷野"])
+    assert ok.exit_code == 0 and "高橋 吉野" in ok.output
+    failed = runner.invoke(cli.app, ["degrade", "﨔"])
+    assert failed.exit_code == 1 and "縮退先なし" in failed.output
+    assert runner.invoke(cli.app, ["degrade", "﨔", "--to", "jisx0213"]).exit_code == 0
+    assert "渡辺" in runner.invoke(cli.app, ["key", "渡邉"]).output

@@ -79,3 +79,16 @@ def test_degrade_text_reports_failures_with_positions() -> None:
 def test_degrade_is_deterministic() -> None:
     text = "德濵﨑𠮷髙邉\U000e010f"
     assert degrade_text(text).text == degrade_text(text).text == "徳浜崎吉高邉"
+
+
+def test_ascii_and_halfwidth_kana_pass_unchanged() -> None:
+    report = degrade_text("A-1 ｱｲ 髙")
+    assert report.text == "A-1 ｱｲ 高" and report.ok
+
+
+def test_unknown_target_is_a_clear_error() -> None:
+    from lgcloud.errors import LgcloudError
+
+    with pytest.raises(LgcloudError) as err:
+        degrade_char("髙", "shift_jis")
+    assert err.value.code == "moji-invalid-target"

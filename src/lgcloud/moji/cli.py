@@ -220,6 +220,41 @@ def _read(path: Path, encoding: str) -> str:
 
 
 @app.command()
+def degrade(
+    text: Annotated[str, typer.Argument(help="縮退する文字列")],
+    to: Annotated[str, typer.Option(help="jisx0208 または jisx0213")] = "jisx0208",
+    allow_lookalike: Annotated[bool, typer.Option(help="類字・読み字形による類推も使う")] = False,
+    allow_related: Annotated[bool, typer.Option(help="辞書類等による関連字も使う")] = False,
+) -> None:
+    """縮退: JIS X 0208 (または 0213) にない文字を推奨順の表で置き換え、決めた表を示します。"""
+    from lgcloud.moji.degrade import degrade_text
+
+    try:
+        report = degrade_text(text, to, allow_lookalike=allow_lookalike, allow_related=allow_related)
+    except LgcloudError as exc:
+        raise _fail(exc) from exc
+    console.print(escape(report.text))
+    for offset, d in report.changes:
+        console.print(f"  {offset + 1}文字目 {escape(d.source)} → {escape(d.target or '')}  [{escape(d.table or '')}]")
+    for offset, d in report.failures:
+        console.print(f"  [red]{offset + 1}文字目 {escape(d.source)} ({codepoints(d.source)}): 縮退先なし[/red]")
+    if report.failures:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def key(texts: Annotated[list[str], typer.Argument(help="名寄せキーを求める文字列")]) -> None:
+    """名寄せキー (検索用。氏名の保存には使いません)。"""
+    from lgcloud.moji.matching import matching_key
+
+    try:
+        for text in texts:
+            console.print(f"{escape(text)}\t{escape(matching_key(text))}")
+    except LgcloudError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
 def suggest(
     reading: Annotated[str | None, typer.Option(help="読み (かな)")] = None,
     radical: Annotated[str | None, typer.Option(help="部首 (番号または字)")] = None,

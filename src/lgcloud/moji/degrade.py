@@ -56,7 +56,16 @@ class Degraded:
 
 
 def _in_target(text: str, target: Target) -> bool:
+    if len(text) == 1 and (text < "\x80" or "\uff61" <= text <= "\uff9f"):
+        return True  # ASCII and JIS X 0201 katakana: every JIS system holds them
     return in_jis0208(text) if target is Target.JISX0208 else in_jis0213(text)
+
+
+def as_target(value: Target | str) -> Target:
+    try:
+        return Target(value)
+    except ValueError:
+        raise LgcloudError(f"縮退先は jisx0208 か jisx0213 です: {value}", code="moji-invalid-target") from None
 
 
 def _code_in_target(code: str | None, target: Target) -> bool:
@@ -93,7 +102,7 @@ def degrade_record(
     index: MojiIndex | None = None,
 ) -> Degraded:
     idx = index or get_index()
-    target = Target(target)
+    target = as_target(target)
     if _code_in_target(rec.x0213, target):
         char = x0213_table()[rec.x0213 or ""]
         step = STEP_IDENTITY if char == rec.glyph else STEP_JIS_CODE
@@ -115,7 +124,7 @@ def degrade_char(
     index: MojiIndex | None = None,
 ) -> Degraded:
     """Degrade one character (base + optional VS). Non-MJ characters pass only if already in the target."""
-    target = Target(target)
+    target = as_target(target)
     idx = index or get_index()
     if _in_target(char, target):
         return Degraded(char, char, STEP_IDENTITY, idx.by_char.get(char))
@@ -156,7 +165,7 @@ def degrade_text(
     strict: bool = False,
 ) -> DegradeReport:
     """Degrade a whole text. With ``strict=True`` a character without a target raises (with offsets)."""
-    target = Target(target)
+    target = as_target(target)
     idx = get_index()
     out: list[str] = []
     changes: list[tuple[int, Degraded]] = []

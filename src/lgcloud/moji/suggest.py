@@ -72,6 +72,16 @@ def _by_component(index: MojiIndex) -> dict[str, set[str]]:
     return dict(table)
 
 
+@lru_cache(maxsize=2)
+def _by_target(index: MojiIndex) -> dict[str, dict[str, set[str]]]:
+    """縮退 target character → {MJ: tables naming it}."""
+    table: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for mj, rows in index.shrink.items():
+        for name, ucs, _code, _weight in rows:
+            table[ucs][mj].add(name)
+    return {ucs: dict(mjs) for ucs, mjs in table.items()}
+
+
 def components(description: str) -> set[str]:
     """The component characters of an IDS (description operators and placeholders removed)."""
     return {c for c in _IDC.sub("", description) if not c.isspace()}
@@ -97,10 +107,8 @@ def _by_similar(similar: str, index: MojiIndex, pool: _Pool) -> None:
         if member != similar:
             for rec in _glyphs(member, index):
                 pool.add(rec.mj, W_KEY_GROUP, f"「{similar}」の異体字")
-    for mj, rows in index.shrink.items():
-        tables = {table for table, ucs, _code, _w in rows if ucs == similar}
-        if tables:
-            pool.add(mj, W_SHRINK, f"縮退先「{similar}」({sorted(tables)[0]})")
+    for mj, tables in _by_target(index).get(similar, {}).items():
+        pool.add(mj, W_SHRINK, f"縮退先「{similar}」({sorted(tables)[0]})")
 
 
 def _by_ids(description: str, index: MojiIndex, pool: _Pool) -> None:
