@@ -1,0 +1,75 @@
+"""The linkage worker: webhook delivery, 団体間 handoffs and scheduled 差分 files, tick after tick.
+
+``tick`` is one pass; ``run`` loops until stopped (``lgcloud linkage worker``); ``start_embedded``
+runs the same loop in a daemon thread of the web process (the embedded SQLite default). In production
+several workers may run at once: deliveries are claimed with ``SKIP LOCKED``, handoff cursors are
+row-locked, and every cross-tenant step is idempotent.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from lgcloud.db import Database
+from lgcloud.db.base import utcnow
+from lgcloud.linkage import files, handoff, webhooks
+from lgcloud.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass
+class TickSummary:
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    handoffs: int = 0
+    files: int = 0
+
+
+def tick(
+    database: Database,
+    files_root: Path,
+    now: datetime | None = None,
+    *,
+    policy: webhooks.RetryPolicy | None = None,
+) -> TickSummary:
+    now = now or utcnow()
+    lg_codes = webhooks.municipalities(database)
+    report = webhooks.deliver_due(database, now, policy=policy, lg_codes=lg_codes)
+    summary = TickSummary(report.delivered, report.failed, report.dead)
+    summary.handoffs = handoff.run(database, lg_codes)
+    summary.files = files.run_scheduled(database, lg_codes, files_root, now)
+    return summary
+
+
+def run(
+    database: Database,
+    files_root: Path,
+    stop: threading.Event,
+    *,
+    interval: float = 1.0,
+    policy: webhooks.RetryPolicy | None = None,
+) -> None:
+    """Tick every ``interval`` seconds until ``stop`` is set; an error is logged, never fatal."""
+    while not stop.is_set():
+        try:
+            summary = tick(database, files_root, policy=policy)
+            if summary.delivered or summary.failed or summary.handoffs or summary.files:
+                log.info("linkage tick", **summary.__dict__)
+        except Exception:  # the worker must outlive a bad tick (DB restart, full disk …)
+            log.exception("linkage tick failed")
+        stop.wait(interval)
+
+
+def start_embedded(database: Database, files_root: Path, *, interval: float = 1.0) -> threading.Event:
+    """Run the worker in a daemon thread of this process; set the returned event to stop it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run, args=(database, files_root, stop), kwargs={"interval": interval}, daemon=True, name="linkage"
+    )
+    thread.start()
+    return stop
