@@ -240,8 +240,12 @@ def _message(item: Item, rule: str, layout: Layout, dialect: Dialect) -> str:
         "length": f"桁数 {item.min_length or 0}〜{item.length or '∞'}{unit} の範囲外です",
         "pattern": f"書式 {item.pattern} に一致しません",
         "check-digit": f"検査数字が正しくありません({item.check_digit})",
-        "range": f"値が範囲 {item.minimum}〜{item.maximum} の外です",
+        "range": f"値が範囲 {_num(item.minimum)}〜{_num(item.maximum)} の外です",
     }.get(rule, RULE_TITLES.get(rule, rule))
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def _mask(value: str | None) -> str | None:
