@@ -15,6 +15,11 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from lgcloud.moji.index import MojiIndex, get_index
+
+try:
+    import numpy as np
+except ImportError:  # pragma: no cover - numpy comes with matplotlib/pyarrow
+    np = None
 from lgcloud.moji.jis import jis0208_chars, x0213_chars
 
 VS_CLASS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
@@ -144,6 +149,14 @@ def pattern_for(mapping: Mapping[str, str] | None) -> re.Pattern[str]:
     return non_basic_pattern(frozenset(k for k in mapping if k in basic))
 
 
+def count_ascii(text: str) -> int:
+    """Number of U+0000–007F code points; vectorised with numpy (a matplotlib dependency) when present."""
+    if len(text) < 4096 or np is None:
+        return len(text.encode("ascii", "ignore"))
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    return int(np.count_nonzero(units < 0x80))
+
+
 class ScanResult(NamedTuple):
     inventory: Inventory
     text: str  # the mapped text (the input itself when nothing was mapped)
@@ -165,7 +178,7 @@ def scan(
     """
     idx = index or get_index()
     chars: dict[str, Occurrence] = {}
-    ascii_count = len(text.encode("ascii", "ignore"))
+    ascii_count = count_ascii(text)
     matched = absorbed_ascii = absorbed_wide = 0
     pieces: list[str] = []
     unmapped: list[int] = []
