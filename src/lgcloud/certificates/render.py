@@ -53,9 +53,9 @@ def stylesheet_text(footer: str) -> str:
   @bottom-left {{ content: {_css_string(footer + " ")} counter(page) "/" counter(pages); font-size: 8pt; }}
 }}
 html {{ font-family: "{glyphs.FONT_FAMILY}"; font-size: {BASE_PT}pt; line-height: 1.35; }}
-h1 {{ text-align: center; font-size: 18pt; font-weight: normal; letter-spacing: 0.3em; margin: 0 0 2mm; }}
+h1 {{ text-align: center; font-size: 20pt; font-weight: normal; margin: 0 0 2mm; }}
 .subtitle {{ text-align: center; margin: 0 0 4mm; font-size: 9pt; }}
-.reissue {{ font-size: 11pt; letter-spacing: 0; }}
+.reissue {{ font-size: 11pt; }}
 table {{ width: 180mm; border-collapse: collapse; table-layout: fixed; margin-bottom: 3mm; }}
 th, td {{ border: 0.3mm solid #000; padding: 1mm 1.5mm; vertical-align: middle; }}
 th {{ width: 42mm; text-align: left; font-weight: normal; background: #f2f2f2; }}

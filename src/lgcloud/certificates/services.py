@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from lgcloud.certificates import render, verification
 from lgcloud.certificates.compose import CertificateError, compose
-from lgcloud.certificates.model import CERT_LABELS, CertificateOptions, CertType, Document
+from lgcloud.certificates.model import CERT_LABELS, CertificateOptions, CertType, Document, Overflow
 from lgcloud.certificates.models import counters, disposals, issues
 from lgcloud.certificates.subjects import household_members, load_subjects
 from lgcloud.db.base import utcnow
@@ -522,6 +522,7 @@ def _options_from(data: dict[str, Any]) -> CertificateOptions:
     values = dict(data)
     values["members"] = tuple(values["members"]) if values.get("members") is not None else None
     values["items"] = tuple(values.get("items") or ())
+    values["overflow"] = Overflow(values.get("overflow") or Overflow.TRUNCATE.value)
     return CertificateOptions(**values)
 
 
@@ -529,7 +530,7 @@ def rerender(session: Session, lg_code: str, issue_id: int) -> bytes:
     """Render the stored input again (no audit, no output to anyone): proves the PDF is reproducible."""
     row = _row(session, lg_code, issue_id)
     doc = Document.from_json(row["inputs"]["document"])
-    policy = CertificateOptions(overflow=row["inputs"]["policy"]).overflow
+    policy = Overflow(row["inputs"]["policy"])
     return render.render_pdf(doc, footer=row["issue_no"], code=row["verification"], policy=policy).pdf
 
 
