@@ -85,3 +85,21 @@ def test_admin_reviews_mappings_in_the_ui(login_as, tenants) -> None:  # type: i
 def test_font_is_served(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
     response = login_as("clerk").get("/moji/font/ipamjm.ttf")
     assert response.status_code == 200 and response.headers["content-type"] == "font/ttf"
+
+
+def test_ui_errors_are_shown_not_500(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+    admin = login_as("admin")
+    form = {"csrf_token": admin.csrf_token, "source_system": SYSTEM, "source_kind": "pua", "source_code": "U+4E00"}
+    bad = admin.post(f"/m/{tenants.a}/moji/mappings", data={**form, "mj_code": "MJ028902"})
+    assert bad.status_code == 422 and "私用領域" in bad.text
+    missing = admin.post(
+        f"/m/{tenants.a}/moji/mappings/review", data={**form, "source_code": "E123", "decision": "confirm"}
+    )
+    assert missing.status_code == 404
+    upload = admin.post(
+        f"/m/{tenants.a}/moji/mappings/import",
+        data={"csrf_token": admin.csrf_token},
+        files={"file": ("m.csv", b"source_system,source_kind,source_code,mj_code\nA,pua,E000,MJ999999\n", "text/csv")},
+    )
+    assert upload.status_code == 422 and "2行目" in upload.text
+    assert admin.get(f"/m/{tenants.a}/moji", params={"q": "😀"}).status_code == 200
