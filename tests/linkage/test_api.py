@@ -127,9 +127,7 @@ def test_inbox_over_the_api(app, database, tenants, clerk: Clerk, login_as) -> N
             address=AddressInput(address="本町1番地"),
         )
     )
-    clerk.do(
-        MoveOut(atena_nos=[family.rows[0].atena_no], move_out_to="福井県越前市府中1番", ido_date="2025-07-01")
-    )
+    clerk.do(MoveOut(atena_nos=[family.rows[0].atena_no], move_out_to="福井県越前市府中1番", ido_date="2025-07-01"))
     handoff.scan(database, tenants.a)
     clerk_b = login_as("clerk", tenants.b)
     (item,) = clerk_b.get(f"/api/v1/municipalities/{tenants.b}/linkage/inbox").json()
