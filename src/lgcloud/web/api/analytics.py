@@ -236,11 +236,11 @@ class CostIn(BaseModel):
     amount_yen: int = Field(ge=0, description="情報システム経費（円）")
 
 
-@router.put("/costs/{lg_code}/{fiscal_year}", status_code=204)
-def put_cost(request: Request, lg_code: str, fiscal_year: int, body: CostIn, principal: Operator) -> Response:
-    """Enter (or correct) one municipality's IT cost for a fiscal year."""
+@router.put("/costs/{municipality_code}/{fiscal_year}", status_code=204)
+def put_cost(request: Request, municipality_code: str, fiscal_year: int, body: CostIn, principal: Operator) -> Response:
+    """Enter (or correct) one municipality's IT cost for a fiscal year (platform data, not a tenant route)."""
     with get_db(request).session(PLATFORM_CHAIN) as session:
-        service.set_cost(session, lg_code, fiscal_year, body.amount_yen, actor=principal.name)
+        service.set_cost(session, municipality_code, fiscal_year, body.amount_yen, actor=principal.name)
     return Response(status_code=204)
 
 
