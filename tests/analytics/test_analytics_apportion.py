@@ -57,6 +57,24 @@ def test_largest_remainder_is_exact_and_within_one_yen_of_the_quota(total: int, 
         assert abs(share - Fraction(total * weights[key], basis)) < 1
 
 
+@given(
+    total=st.integers(min_value=0, max_value=10**11),
+    members=members_strategy,
+    weights=weights_strategy,
+    extra=st.integers(min_value=0, max_value=10**9),
+)
+def test_what_if_sums_exactly_before_and_after(
+    total: int, members: list[Member], weights: dict[str, int], extra: int
+) -> None:
+    joiner = Member("000000", "参加団体", 12_345, 678)
+    if any(m.lg_code == joiner.lg_code for m in members):
+        return
+    comparison = what_if_joins(total, members, joiner, weights, total + extra)
+    assert sum(comparison.before.amounts.values()) == total
+    assert sum(comparison.after.amounts.values()) == total + extra
+    assert comparison.table().rows[-1][5] == extra
+
+
 def sample() -> list[Member]:
     return [
         Member("011002", "札幌市", 1_933_094, 500),

@@ -97,6 +97,11 @@ def test_header_problems() -> None:
 def test_name_mismatch_is_a_warning_only() -> None:
     result = parse_status_file(csv_bytes("011002,函館市,単独クラウド,,,,2018-06-15"), "s.csv")
     assert result.records and "札幌市" in str(result.warnings[0])
+    content = "都道府県名,団体コード,導入状況,基準日\n青森県,011002,単独,2018-06-15\n北海道,012025,単独,2018-06-15\n"
+    warned = parse_status_file(content.encode(), "s.csv")
+    assert len(warned.records) == 2 and [str(w) for w in warned.warnings] == [
+        "2行目 prefecture「青森県」: 都道府県がコードの団体（北海道）と異なります"
+    ]
 
 
 def xlsx_bytes(rows: list[list[object]]) -> bytes:

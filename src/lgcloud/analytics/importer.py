@@ -27,6 +27,7 @@ MAX_ROWS = 20_000
 STATUS_COLUMNS: dict[str, tuple[str, ...]] = {
     "lg_code": ("lg_code", "lgcode", "団体コード", "地方公共団体コード", "全国地方公共団体コード"),
     "name": ("name", "団体名", "市区町村名"),
+    "prefecture": ("prefecture", "都道府県", "都道府県名"),
     "status": ("status", "導入状況", "クラウド導入状況"),
     "plan": ("plan", "導入計画", "クラウド導入計画"),
     "target_fy": ("target_fy", "目標年度", "導入目標年度"),
@@ -38,6 +39,7 @@ STATUS_REQUIRED = ("lg_code", "status")
 COST_COLUMNS: dict[str, tuple[str, ...]] = {
     "lg_code": STATUS_COLUMNS["lg_code"],
     "name": STATUS_COLUMNS["name"],
+    "prefecture": STATUS_COLUMNS["prefecture"],
     "fiscal_year": ("fiscal_year", "年度"),
     "amount_yen": ("amount_yen", "経費", "情報システム経費", "金額", "金額(円)"),
 }
@@ -46,6 +48,7 @@ COST_REQUIRED = ("lg_code", "fiscal_year", "amount_yen")
 POPULATION_COLUMNS: dict[str, tuple[str, ...]] = {
     "lg_code": STATUS_COLUMNS["lg_code"],
     "name": STATUS_COLUMNS["name"],
+    "prefecture": STATUS_COLUMNS["prefecture"],
     "population": ("population", "人口", "総人口"),
 }
 POPULATION_REQUIRED = ("lg_code", "population")
@@ -246,8 +249,15 @@ def _check_codes(rows: list[RawRow], issues: list[Issue], key: Callable[[RawRow]
 
 
 def _name_warnings(rows: list[RawRow]) -> list[Issue]:
+    """Name and prefecture columns are cross-checks of the code: a mismatch is reported, not fatal."""
     warnings = []
     for row in rows:
+        prefecture = row.cells.get("prefecture", "")
+        known = by_code().get(_normalised_code(row.cells.get("lg_code", "")))
+        if prefecture and known and prefecture != known.prefecture:
+            warnings.append(
+                Issue(row.number, "prefecture", prefecture, f"都道府県がコードの団体（{known.prefecture}）と異なります")
+            )
         name = row.cells.get("name", "")
         municipality = by_code().get(_normalised_code(row.cells.get("lg_code", "")))
         if (
