@@ -7,11 +7,13 @@ holds the MYNUMBER_READ permission and asks for it.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, select, union
 from sqlalchemy.orm import Session
 
 from lgcloud.residents import keys
@@ -80,22 +82,27 @@ def _prefix(column: Any, value: str) -> Any:
     return and_(column >= value, column < value + _TOP)
 
 
-def _name_condition(text: str, full: Any, mei: Any, alias: Any, key: Any) -> Any:
+def _name_alternatives(text: str, full: Any, mei: Any, alias: Any, key: Any) -> list[Any]:
+    """Prefix of the whole name; one word also of the 名 alone and of 旧氏/通称 (one branch each)."""
     k = key(text)
     if k is None:
-        return None
+        return []
     if any(ch in text.strip() for ch in " \u3000"):
-        return _prefix(full, k)
-    return or_(_prefix(full, k), _prefix(mei, k), _prefix(alias, k))
+        return [_prefix(full, k)]
+    return [_prefix(full, k), _prefix(mei, k), _prefix(alias, k)]
 
 
-def _conditions(q: SearchQuery) -> list[Any]:
+def _conditions(q: SearchQuery) -> tuple[list[Any], list[list[Any]]]:
+    """(conditions every row must meet, groups of alternatives — one of each group must hold)."""
     h = history.c
     conds: list[Any] = []
-    if q.name:
-        conds.append(_name_condition(q.name, h.name_key, h.name_mei_key, h.alias_key, keys.name_key))
-    if q.kana:
-        conds.append(_name_condition(q.kana, h.kana_key, h.kana_mei_key, h.alias_kana_key, keys.kana_key))
+    groups: list[list[Any]] = []
+    if q.name and (alternatives := _name_alternatives(q.name, h.name_key, h.name_mei_key, h.alias_key, keys.name_key)):
+        groups.append(alternatives)
+    if q.kana and (
+        alternatives := _name_alternatives(q.kana, h.kana_key, h.kana_mei_key, h.alias_kana_key, keys.kana_key)
+    ):
+        groups.append(alternatives)
     if q.birth_date:
         parsed = keys.parse_date(q.birth_date, field="birth_date")
         if parsed.value is None:
@@ -113,16 +120,11 @@ def _conditions(q: SearchQuery) -> list[Any]:
     ):
         if value:
             conds.append(column == value.strip())
-    return [c for c in conds if c is not None]
+    return conds, groups
 
 
-def find(session: Session, lg_code: str, q: SearchQuery) -> SearchPage:
-    """Search without auditing (internal). Results are the persons' current rows, by 宛名番号."""
-    if q.is_empty():
-        raise InvalidField("検索条件を1つ以上入力してください", field="query")
-    per_page = max(1, min(q.per_page, MAX_PER_PAGE))
-    page = max(1, q.page)
-    stmt = select(history.c.atena_no).where(history.c.lg_code == lg_code, *_conditions(q))
+def _branch(lg_code: str, q: SearchQuery, conditions: Sequence[Any]) -> Select[Any]:
+    stmt = select(history.c.atena_no).where(history.c.lg_code == lg_code, *conditions)
     if not q.include_history or not q.include_removed:
         on = [current.c.lg_code == history.c.lg_code, current.c.atena_no == history.c.atena_no]
         if not q.include_history:
@@ -130,7 +132,23 @@ def find(session: Session, lg_code: str, q: SearchQuery) -> SearchPage:
         stmt = stmt.join(current, and_(*on))
         if not q.include_removed:
             stmt = stmt.where(current.c.status == Status.RESIDENT.value)
-    stmt = stmt.distinct().order_by(history.c.atena_no).limit(per_page + 1).offset((page - 1) * per_page)
+    return stmt
+
+
+def find(session: Session, lg_code: str, q: SearchQuery) -> SearchPage:
+    """Search without auditing (internal). Results are the persons' current rows, by 宛名番号.
+
+    Alternatives (氏名 / 名 / 旧氏・通称) are a UNION of branches rather than an OR, so each branch is an
+    index-only range scan on its (lg_code, key, 宛名番号) index.
+    """
+    if q.is_empty():
+        raise InvalidField("検索条件を1つ以上入力してください", field="query")
+    per_page = max(1, min(q.per_page, MAX_PER_PAGE))
+    page = max(1, q.page)
+    conds, groups = _conditions(q)
+    branches = [_branch(lg_code, q, [*conds, *combo]) for combo in itertools.product(*groups)]
+    found_q = branches[0].distinct().subquery() if len(branches) == 1 else union(*branches).subquery()
+    stmt = select(found_q.c.atena_no).order_by(found_q.c.atena_no).limit(per_page + 1).offset((page - 1) * per_page)
     found = [r[0] for r in session.execute(stmt)]
     rows = current_rows(session, lg_code, found[:per_page])
     return SearchPage(rows, page, per_page, len(found) > per_page, q)
