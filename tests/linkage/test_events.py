@@ -112,3 +112,25 @@ def test_source_and_time_format() -> None:
     from datetime import UTC, datetime
 
     assert cloudevents.iso_time(datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2025-01-02T03:04:05Z"
+
+
+def test_protected_persons_are_flagged(clerk: Clerk) -> None:
+    from datetime import date
+
+    from lgcloud.protection import domain, services
+    from lgcloud.protection.domain import Level, Process, Scope
+
+    family = clerk.move_in(others=1)
+    head, child = family.rows[0].atena_no, family.rows[1].atena_no
+    supervisor = services.Actor(f"supervisor-{clerk.lg_code}")
+    with clerk.db.session(clerk.lg_code) as session:
+        measure = domain.apply(domain.Party(name="山田　太郎", atena_no=head), date(2025, 6, 1))
+        services.register_measure(session, clerk.lg_code, supervisor, measure, today=date(2025, 6, 30))
+        services.set_suppression(session, clerk.lg_code, supervisor, scope=Scope.PERSON, target=child,
+                                 process=Process.CERTIFICATE, level=Level.ERROR, start_on=date(2025, 1, 1))  # fmt: skip
+    by_subject = {e["subject"]: e["data"] for e in _events(clerk)}
+    assert by_subject[head]["支援対象者"] is True
+    assert by_subject[child]["支援対象者"] is False
+    assert by_subject[child]["抑止"] == {"証明書発行": "エラー"}
+    for event in _events(clerk):
+        _validate(event)

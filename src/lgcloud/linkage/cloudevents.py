@@ -1,8 +1,8 @@
 """CloudEvents 1.0 (structured JSON) envelopes for outbox events.
 
 The envelope is built when it is read: the outbox row names the snapshot (宛名番号 + 履歴番号) and the
-history is append-only, so the same event always yields the same ``data``. Only ``支援対象者`` is
-evaluated at read time, so a protection set later also protects the earlier events of that person.
+history is append-only, so the same event always yields the same ``data``. Only ``支援対象者`` and ``抑止``
+are evaluated at read time, so a protection set later also protects the earlier events of that person.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ SCHEMA_BASE = "https://lgcloud.jp/schemas/events/"
 #: CloudEvents extension attribute carrying the per-municipality sequence number (the cursor).
 SEQ_ATTRIBUTE = "lgcloudseq"
 
-ProtectionCheck = Callable[[Session, str, str], bool | None]
+#: (session, lg_code, 宛名番号s) → 宛名番号 → {"支援対象者": bool | None, "抑止": {処理: レベル}}
+ProtectionCheck = Callable[[Session, str, list[str]], dict[str, dict[str, Any]]]
 
 
 def source_of(lg_code: str) -> str:
@@ -44,13 +45,17 @@ def iso_time(moment: datetime) -> str:
     return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _default_protection() -> ProtectionCheck:
-    """``lgcloud.protection.is_protected`` when that package is installed; otherwise 不明 (None)."""
+def protection_flags(session: Session, lg_code: str, atena_nos: list[str]) -> dict[str, dict[str, Any]]:
+    """支援対象者 and the 抑止 told to other systems (一時解除 is never propagated), from lgcloud.protection."""
     try:
-        from lgcloud.protection import is_protected  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        return lambda _s, _l, _a: None
-    return is_protected  # type: ignore[no-any-return]
+        from lgcloud.protection.services import protection_states
+    except ImportError:  # protection not installed: unknown, and consumers treat unknown as protected
+        return {a: {"支援対象者": None, "抑止": None} for a in atena_nos}
+    states = protection_states(session, lg_code, atena_nos) if atena_nos else {}
+    return {
+        a: {"支援対象者": s.support_target, "抑止": {str(p): str(lv) for p, lv in sorted(s.linkage_levels.items())}}
+        for a, s in states.items()
+    }
 
 
 def municipality(session: Session, lg_code: str) -> vocabulary.Municipality:
@@ -89,17 +94,15 @@ def envelopes(
     protection: ProtectionCheck | None = None,
 ) -> list[dict[str, Any]]:
     """The CloudEvents of ``events`` (one municipality), in the given order."""
-    check = protection or _default_protection()
+    check = protection or protection_flags
     rows, idos = _rows(session, lg_code, events), _idos(session, lg_code, events)
     place = municipality(session, lg_code)
-    flags: dict[str, bool | None] = {}
+    flags = check(session, lg_code, sorted({e.subject for e in events if e.subject}))
+    unknown = {"支援対象者": None, "抑止": None}
     out = []
     for event in events:
-        subject = event.subject or ""
-        if subject and subject not in flags:
-            flags[subject] = check(session, lg_code, subject)
         data = _data(event, rows, idos, place, include_mynumber)
-        data["支援対象者"] = flags.get(subject)
+        data.update(flags.get(event.subject or "", unknown))
         out.append(envelope(event, data))
     return out
 

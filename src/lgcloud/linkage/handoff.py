@@ -182,7 +182,7 @@ def certificate(session: Session, lg_code: str, ido_id: int) -> dict[str, Any] |
         return None
     place = cloudevents.municipality(session, lg_code)
     first = rows[0].person
-    check = cloudevents._default_protection()
+    flags = cloudevents.protection_flags(session, lg_code, [r.atena_no for r in rows])
     return {
         "転出元": {"全国地方公共団体コード": lg_code, "都道府県": place.prefecture, "市区町村": place.name},
         "異動番号": ido_id,
@@ -196,7 +196,7 @@ def certificate(session: Session, lg_code: str, ido_id: int) -> dict[str, Any] |
                 "元宛名番号": r.atena_no,
                 "入力": person_input(r),
                 "表示": vocabulary.person(r, place, include_mynumber=True),
-                "支援対象者": check(session, lg_code, r.atena_no),
+                "支援対象者": flags.get(r.atena_no, {}).get("支援対象者"),
             }
             for r in rows
         ],

@@ -120,6 +120,11 @@ def event_schema(event_type: str) -> dict[str, Any]:
             "異動": _ido(kind),
             "人": PERSON,
             "支援対象者": {**OPT_BOOL, "description": "true: DV等支援対象者。null: 判定できない（保護対象として扱う）"},
+            "抑止": {
+                "type": ["object", "null"],
+                "description": "他システムへ伝える抑止（処理 → レベル）。一時解除は伝えない",
+                "additionalProperties": {"enum": ["エラー", "アラート", "処理可"]},
+            },
         }
     )
     return {
