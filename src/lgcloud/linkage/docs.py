@@ -28,7 +28,7 @@ Every event is a CloudEvents 1.0 JSON object. Common attributes:
 `data` holds `異動` (異動番号, 異動事由, 異動事由区分, 異動日, 処理日, 届出日, 取消対象異動番号, 本人異動),
 `人` (the person's full snapshot after the 異動, IMI 人型 / GIF Person: 氏名, 性別, 生年月日, 住所 with
 全国地方公共団体コード, 世帯, 本籍, 除票, 外国人住民 …), `支援対象者` (true / false / null = unknown: treat
-as protected) and `抑止` (処理 → レベル, e.g. `{"証明書発行": "エラー"}`; a 一時解除 is never sent). Both flags
+as protected) and `抑止` (処理 → レベル, e.g. `{{"証明書発行": "エラー"}}`; a 一時解除 is never sent). Both flags
 are evaluated when the event is read, so they are current even for old events. Text is MJ-compatible
 Unicode with IVS preserved: store it byte for byte, never normalise. 個人番号 is included only for
 callers holding `mynumber:read`.
