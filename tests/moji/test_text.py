@@ -112,3 +112,22 @@ def test_scan_maps_keys_that_are_jis_characters() -> None:
     result = scan("x\u9ad8y\ue000", {"\u9ad8": "髙", "\ue000": "\U00020bb7"})  # a J+ code equal to 高
     assert result.text == "x髙y𠮷" and result.replaced == 2 and result.unmapped == []
     assert result.inventory.counts[CharClass.MJ] == 2
+
+
+def test_vectorised_and_regex_scans_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    from lgcloud.moji import text as text_module
+
+    rnd = random.Random(5)
+    bmp = [c for c in ALPHABET if ord(c) <= 0xFFFF]
+    long_text = "".join(rnd.choices(bmp, k=text_module.VECTOR_MIN + 5000))
+    mapping = {"\ue000": "\U00020bb7", "橋": "髙"}
+    vectorised = text_module.scan(long_text, mapping)
+    monkeypatch.setattr(text_module, "VECTOR_MIN", 10**12)
+    regex = text_module.scan(long_text, mapping)
+    assert vectorised.text == regex.text and vectorised.unmapped == regex.unmapped
+    assert vectorised.inventory.counts == regex.inventory.counts
+    assert {k: (o.count, o.positions) for k, o in vectorised.inventory.chars.items()} == {
+        k: (o.count, o.positions) for k, o in regex.inventory.chars.items()
+    }

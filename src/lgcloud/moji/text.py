@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from lgcloud.moji.index import MojiIndex, get_index
 
@@ -149,12 +149,57 @@ def pattern_for(mapping: Mapping[str, str] | None) -> re.Pattern[str]:
     return non_basic_pattern(frozenset(k for k in mapping if k in basic))
 
 
+#: Below this length the regex path is cheaper than setting up numpy arrays.
+VECTOR_MIN = 65536
+
+
 def count_ascii(text: str) -> int:
-    """Number of U+0000–007F code points; vectorised with numpy (a matplotlib dependency) when present."""
-    if len(text) < 4096 or np is None:
-        return len(text.encode("ascii", "ignore"))
-    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-    return int(np.count_nonzero(units < 0x80))
+    """Number of U+0000–007F code points."""
+    return len(text.encode("ascii", "ignore"))
+
+
+@lru_cache(maxsize=32)
+def _non_basic_table(also: frozenset[str]) -> Any:
+    """numpy lookup table over the BMP: True where a code point is outside ASCII/JIS X 0208 (or in ``also``)."""
+    table = np.ones(0x10000, dtype=bool)
+    table[:0x80] = False
+    table[[ord(c) for c in jis0208_chars() if len(c) == 1]] = False
+    for char in also:
+        table[ord(char)] = True
+    return table
+
+
+def _also(mapping: Mapping[str, str] | None) -> frozenset[str]:
+    basic = jis0208_chars()
+    return frozenset(k for k in mapping or () if k in basic)
+
+
+def _matches(text: str, mapping: Mapping[str, str] | None) -> tuple[Iterator[tuple[int, str]], int]:
+    """(offset, character) of every character outside ASCII/JIS X 0208 (or a mapping key), and the ASCII count.
+
+    Vectorised with numpy (a dependency of matplotlib and pyarrow) for long BMP-only text — what a cp932 or
+    euc-jp file decodes to; a C-level regular expression otherwise. Both give the same matches.
+    """
+    if np is not None and len(text) >= VECTOR_MIN:
+        units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+        if len(units) == len(text):  # no code point above U+FFFF: unit index == str offset
+            offsets = np.flatnonzero(_non_basic_table(_also(mapping))[units]).tolist()
+            return _group(text, offsets), int(np.count_nonzero(units < 0x80))
+    pattern = pattern_for(mapping)
+    return ((m.start(), m.group()) for m in pattern.finditer(text)), count_ascii(text)
+
+
+def _group(text: str, offsets: list[int]) -> Iterator[tuple[int, str]]:
+    """Offsets of non-basic code points → characters, a base taking the selectors that follow it."""
+    end = -1
+    size = len(text)
+    for off in offsets:
+        if off < end:
+            continue  # a selector already taken by the character before it
+        end = off + 1
+        while end < size and text[end] in _VS_CHARS:
+            end += 1
+        yield off, text[off:end]
 
 
 class ScanResult(NamedTuple):
@@ -173,20 +218,20 @@ def scan(
 ) -> ScanResult:
     """One pass over ``text``: apply a 外字 mapping (optional) and classify the result.
 
-    A C-level regex finds the characters outside ASCII/JIS X 0208 (and mapping keys); only those are
-    looked at in Python. Counts and classes describe the mapped text; offsets refer to the input text.
+    Only the characters outside ASCII/JIS X 0208 (and mapping keys) are looked at in Python; finding them
+    is vectorised (see :func:`_matches`). Counts and classes describe the mapped text; offsets refer to
+    the input text.
     """
     idx = index or get_index()
     chars: dict[str, Occurrence] = {}
-    ascii_count = count_ascii(text)
+    matches, ascii_count = _matches(text, mapping)
     matched = absorbed_ascii = absorbed_wide = 0
     pieces: list[str] = []
     unmapped: list[int] = []
     last = 0
     replace = mapping or {}
     lookup, vs_chars, pua = chars.get, _VS_CHARS, CharClass.PUA
-    for match in pattern_for(mapping).finditer(text):
-        start, grapheme = match.start(), match.group()
+    for start, grapheme in matches:
         matched += len(grapheme)
         first = grapheme[0]
         if first in replace:
@@ -210,16 +255,23 @@ def scan(
             occ.positions.append(start)
         if occ.char_class is pua and mapping is not None:
             unmapped.append(start)
+    return _finish(text, chars, pieces, last, unmapped, ascii_count - absorbed_ascii,
+                   len(text) - matched - ascii_count - absorbed_wide)  # fmt: skip
+
+
+def _finish(
+    text: str, chars: dict[str, Occurrence], pieces: list[str], last: int, unmapped: list[int],
+    ascii_count: int, wide_count: int,
+) -> ScanResult:  # fmt: skip
     counts = dict.fromkeys(CharClass, 0)
     for occ in chars.values():
         counts[occ.char_class] += occ.count
-    counts[CharClass.ASCII] += ascii_count - absorbed_ascii
-    counts[CharClass.JISX0208] += len(text) - matched - ascii_count - absorbed_wide
+    counts[CharClass.ASCII] += ascii_count
+    counts[CharClass.JISX0208] += wide_count
     if pieces:
         pieces.append(text[last:])
         text = "".join(pieces)
-    inv = Inventory(counts, chars, sum(counts.values()))
-    return ScanResult(inv, text, len(pieces) // 2, unmapped)
+    return ScanResult(Inventory(counts, chars, sum(counts.values())), text, len(pieces) // 2, unmapped)
 
 
 def inventory(text: str, *, max_positions: int = 5, index: MojiIndex | None = None) -> Inventory:
