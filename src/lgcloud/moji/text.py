@@ -15,12 +15,12 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from lgcloud.moji.index import MojiIndex, get_index
+from lgcloud.moji.jis import jis0208_chars, x0213_chars
 
 try:
     import numpy as np
-except ImportError:  # pragma: no cover - numpy comes with matplotlib/pyarrow
+except ImportError:  # pragma: no cover - numpy comes with matplotlib and pyarrow
     np = None
-from lgcloud.moji.jis import jis0208_chars, x0213_chars
 
 VS_CLASS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
 _GRAPHEME = re.compile(f"(?s).[{VS_CLASS}]*")
@@ -143,10 +143,7 @@ def non_basic_pattern(also: frozenset[str] = frozenset()) -> re.Pattern[str]:
 
 def pattern_for(mapping: Mapping[str, str] | None) -> re.Pattern[str]:
     """The scan pattern that also stops at mapping keys that are JIS X 0208 characters (e.g. J+ codes)."""
-    if not mapping:
-        return non_basic_pattern()
-    basic = jis0208_chars()
-    return non_basic_pattern(frozenset(k for k in mapping if k in basic))
+    return non_basic_pattern(_also(mapping))
 
 
 #: Below this length the regex path is cheaper than setting up numpy arrays.
