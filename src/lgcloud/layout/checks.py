@@ -8,8 +8,8 @@ Check digits (reference/standards.md §5):
 
 - ``mynumber`` 個人番号, 12 digits; ``juminhyo_code`` 住民票コード, 11 digits: weights 2..7,2..6 from the right
   of the body, r = Σ mod 11, check = 0 if r ≤ 1 else 11 − r.
-- ``atena`` 宛名番号/世帯番号: M11W2-7 (weights 2..7 repeating from the right), any length 2–15;
-  r = 0 → 0; r = 1 (unspecified by the standard) → 0, like 個人番号.
+- ``atena`` 宛名番号/世帯番号: M11W2-7 (weights 2..7 repeating from the right), 2–18 digits (桁数 is the layout's);
+  r = 0 → 0; r = 1 (unspecified by the standard) → 0, like 個人番号, or invalid under the tenant policy "skip".
 - ``lg_code`` 全国地方公共団体コード, 6 digits: check = (11 − r) mod 10.
 
 Dates: ``seireki`` YYYYMMDD, ``seireki-sep`` YYYY-MM-DD or YYYY/MM/DD, ``wareki1`` GYYMMDD (1-digit 元号),
@@ -32,7 +32,7 @@ from lgcloud.codes import eras
 
 # ------------------------------------------------------------------------------------ check digits
 
-CHECK_LENGTH = {"mynumber": (12, 12), "juminhyo_code": (11, 11), "atena": (2, 15), "lg_code": (6, 6)}
+CHECK_LENGTH = {"mynumber": (12, 12), "juminhyo_code": (11, 11), "atena": (2, 18), "lg_code": (6, 6)}
 
 
 def _weight(kind: str, n: int) -> int:
