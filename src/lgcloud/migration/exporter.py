@@ -93,7 +93,7 @@ def _frame(session: Session, sql: str, params: dict[str, Any]) -> pl.DataFrame:
         buffer.seek(0)
         if not buffer.getbuffer().nbytes:
             return pl.DataFrame()
-        return pl.read_csv(buffer, infer_schema=False, missing_utf8_is_empty_string=False)
+        return pl.read_csv(buffer, infer_schema=False)
     result = session.execute(text(sql), params)
     columns = list(result.keys())
     rows = result.fetchall()

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from lgcloud.db import Database
@@ -82,6 +82,20 @@ def assign_files(layout: Layout, paths: list[Path]) -> list[tuple[FileSpec, Path
     return sorted(out, key=lambda sp: (order[sp[0].name], sp[1].name))
 
 
+def check_headers(assigned: list[tuple[FileSpec, Path]], dialect: Dialect) -> None:
+    """A file whose header row is not the layout's is refused whole, before any job exists."""
+    if not dialect.header:
+        return
+    for spec, path in assigned:
+        with path.open("rb") as fh:
+            first = fh.readline(1 << 16).removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n")
+        found = first.decode(dialect.codec, errors="replace").split(dialect.sep)
+        if [f.strip('"') for f in found] != spec.names:
+            raise ImportError_(f"ファイル {path.name} の見出し行がレイアウト「{spec.title}」と一致しません"
+                               f"(方言 {dialect.encoding}/{dialect.format}、{len(found)} 項目"
+                               f"/レイアウト {len(spec.names)} 項目)", code="migration-header-mismatch")
+
+
 def prepare(db: Database, req: ImportRequest) -> jobs.Job:
     """Create (or find) the job for this import: same municipality, options and file contents → same job."""
     layout = load_layout(req.layout)
@@ -90,6 +104,7 @@ def prepare(db: Database, req: ImportRequest) -> jobs.Job:
     if missing:
         raise ImportError_(f"ファイルがありません: {', '.join(missing)}", code="migration-file-missing")
     assigned = assign_files(layout, req.paths)
+    check_headers(assigned, dialect)
     files = [{"name": p.name, "spec": spec.name, "path": str(p.resolve()), "bytes": p.stat().st_size,
               "sha256": jobs.file_sha256(p)} for spec, p in assigned]
     if len({f["name"] for f in files}) != len(files):
@@ -224,11 +239,12 @@ def _validate_and_stage(db: Database, ctx: _Ctx) -> None:
     _cascade(db, ctx, runs)
     files = _write_quarantine(ctx, runs)
     with db.session(job.lg_code) as session:
-        persons = staging.staged_count(session, staging_person, job.lg_code, job.job_id)
+        top = session.execute(select(func.max(staging_person.c.seq)).where(
+            staging_person.c.lg_code == job.lg_code, staging_person.c.job_id == job.job_id)).scalar()
         size = int(job.options.get("batch_size") or BATCH_SIZE)
         jobs.update(session, job.lg_code, job.job_id, phase="merge", files=files,
                     records_total=sum(f["records"] for f in files), quarantined=sum(f["quarantined"] for f in files),
-                    batches_total=-(-persons // size) if persons else 0, batches_done=0, loaded=0)
+                    batches_total=0 if top is None else top // size + 1, batches_done=0, loaded=0)
     ctx.job.files = files
     _notify(db, ctx)
 

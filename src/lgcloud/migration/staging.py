@@ -53,16 +53,25 @@ def write_rows(session: Session, table: Table, frame: pl.DataFrame) -> None:
 
 
 def _copy(session: Session, name: str, frame: pl.DataFrame) -> None:
-    """COPY … FROM STDIN (FORMAT csv) with polars writing the CSV: no Python tuples per row."""
+    """COPY … FROM STDIN (FORMAT csv) with polars writing the CSV: no Python tuples per row.
+
+    PostgreSQL refuses COPY FROM into a table with row-level security, so the rows are copied into a
+    transaction-local temporary table and moved with one INSERT … SELECT (which RLS checks row by row).
+    """
     raw = session.connection().connection.driver_connection
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     buffer = io.BytesIO()
     frame.write_csv(buffer, include_header=False, null_value="", quote_style="necessary")
-    with raw.cursor() as cur, cur.copy(f"COPY {name} ({columns}) FROM STDIN (FORMAT csv)") as copy:
-        view = buffer.getbuffer()
-        step = 1 << 20
-        for start in range(0, len(view), step):
-            copy.write(view[start:start + step])
+    temp = f"tmp_{name}"
+    with raw.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {temp} (LIKE {name}) ON COMMIT DELETE ROWS")
+        with cur.copy(f"COPY {temp} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            view = buffer.getbuffer()
+            step = 1 << 20
+            for start in range(0, len(view), step):
+                copy.write(view[start:start + step])
+        cur.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {temp}")
+        cur.execute(f"TRUNCATE {temp}")
 
 
 def clear_job(session: Session, lg_code: str, job_id: str) -> None:
