@@ -5,3 +5,24 @@
 - :mod:`lgcloud.protection.services` — persistence and the gate other packages call:
   ``is_protected``, ``protection_states`` and ``check_disclosure``.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+def support_target(session: Session, lg_code: str, atena_no: str) -> bool:
+    """True when the person is a 支援対象者 or has a 抑止 in force (what linkage must flag).
+
+    Ignores 一時解除 (a temporary release is never propagated). For the full state use
+    :func:`lgcloud.protection.services.is_protected`.
+    """
+    from lgcloud.protection.services import is_protected
+
+    return is_protected(session, lg_code, atena_no).protected
+
+
+__all__ = ["support_target"]
