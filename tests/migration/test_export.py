@@ -1,0 +1,115 @@
+"""Export: round trip byte-identical across backends, 差分 by cursor, unencodable characters error/degrade/vendor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from lgcloud.layout import EncodeError
+from lgcloud.migration import io_testing
+
+GAIJI_ONLY_IN_MJ = "𠮷"  # not in cp932: the vendor's F04A
+
+
+def _other_backend(backend: str, request: pytest.FixtureRequest, tmp_path: Path, lg_code: str):  # type: ignore[no-untyped-def]
+    """An empty municipality on the *other* backend (so both import and export paths meet each other)."""
+    if backend == "sqlite":
+        db = request.getfixturevalue("pg_database")
+        io_testing.add_tenants(db, (lg_code,))
+        return db
+    return io_testing.fresh_sqlite(tmp_path / "target.sqlite3", (lg_code,))
+
+
+def _load(database, lg_code: str, gen, work: Path, **options):  # type: ignore[no-untyped-def]
+    io_testing.load_vendor_mapping(database, lg_code, gen.mapping)
+    job = io_testing.import_files(database, lg_code, list(gen.files.values()), work,
+                                  source_system=io_testing.SOURCE_SYSTEM, **options)
+    assert job.state == "done", job.error
+    return job
+
+
+@pytest.mark.parametrize(("dialect", "encoding"), [(None, "cp932"), ("fixed-cp932", "cp932"), ("csv-utf8", "utf-8")])
+def test_export_import_export_is_byte_identical(database, backend, tenants, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                request: pytest.FixtureRequest, dialect, encoding) -> None:
+    gen = io_testing.generate_for(tmp_path / "gen", tenants.a, 120, encoding=encoding, dialect=dialect, gaiji=0.3,
+                                  seed=3)
+    first = _load(database, tenants.a, gen, tmp_path / "w1", dialect=dialect, encoding=encoding)
+    assert first.summary["quarantined"] == 0, first.summary
+    options = {"dialect": dialect, "encoding": encoding, "unencodable": "vendor",
+               "source_system": io_testing.SOURCE_SYSTEM}
+    e1 = io_testing.export_to(database, tenants.a, tmp_path / "e1", **options)
+    assert e1.counts["person"] == first.summary["files"][0]["loaded"]
+
+    target = _other_backend(backend, request, tmp_path, tenants.a)
+    io_testing.load_vendor_mapping(target, tenants.a, gen.mapping)
+    second = io_testing.import_files(target, tenants.a, list(e1.files.values()), tmp_path / "w2",
+                                     source_system=io_testing.SOURCE_SYSTEM, dialect=dialect, encoding=encoding)
+    assert second.summary["quarantined"] == 0, second.summary
+    e2 = io_testing.export_to(target, tenants.a, tmp_path / "e2", **options)
+    for name, path in e1.files.items():
+        assert path.read_bytes() == e2.files[name].read_bytes(), name
+    assert e1.counts == e2.counts
+    assert io_testing.registry_fingerprint(database, tenants.a)["history"][0] == \
+        io_testing.registry_fingerprint(target, tenants.a)["history"][0]
+
+
+def test_export_of_the_source_files_keeps_every_item(database, tenants, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Source → registry → export gives the source records back (the generator writes what we write)."""
+    gen = io_testing.generate_for(tmp_path / "gen", tenants.a, 100, encoding="utf-8", seed=5)
+    _load(database, tenants.a, gen, tmp_path / "w", encoding="utf-8")
+    out = io_testing.export_to(database, tenants.a, tmp_path / "e", encoding="utf-8")
+    for name in ("person", "foreign"):
+        source = pl.read_csv(gen.files[name], infer_schema=False).sort(["宛名番号", "履歴番号"])
+        exported = pl.read_csv(out.files[name], infer_schema=False)
+        assert exported.equals(source), name
+
+
+def test_differential_export_by_cursor(database, tenants, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    gen = io_testing.generate_for(tmp_path / "gen", tenants.a, 100, encoding="utf-8", seed=5)
+    _load(database, tenants.a, gen, tmp_path / "w", encoding="utf-8")
+    full = io_testing.export_to(database, tenants.a, tmp_path / "full", encoding="utf-8")
+    since_zero = io_testing.export_to(database, tenants.a, tmp_path / "zero", encoding="utf-8", since=0)
+    assert since_zero.files["person"].read_bytes() == full.files["person"].read_bytes()
+    nothing = io_testing.export_to(database, tenants.a, tmp_path / "none", encoding="utf-8", since=full.cursor)
+    assert nothing.counts["person"] == 0 and nothing.counts["household"] == 0
+    recent = io_testing.export_to(database, tenants.a, tmp_path / "recent", encoding="utf-8", since=full.cursor - 7)
+    assert recent.counts["person"] == 7  # one 異動 record per imported history row
+    assert recent.cursor == full.cursor
+    manifest = (tmp_path / "recent" / "manifest.json").read_text(encoding="utf-8")
+    assert '"差分"' in manifest and f'"since": {full.cursor - 7}' in manifest
+
+
+@pytest.fixture
+def with_gaiji(database, tenants, tmp_path: Path):  # type: ignore[no-untyped-def]
+    gen = io_testing.generate_for(tmp_path / "gen", tenants.a, 100, encoding="cp932", gaiji=0.6, seed=5)
+    _load(database, tenants.a, gen, tmp_path / "w")
+    person = pl.read_csv(io_testing.export_to(database, tenants.a, tmp_path / "u", encoding="utf-8").files["person"],
+                         infer_schema=False)
+    assert person["氏名"].str.contains(GAIJI_ONLY_IN_MJ, literal=True).any()
+    return gen
+
+
+def test_unencodable_character_is_an_error_by_default(database, tenants, with_gaiji, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(EncodeError) as caught:
+        io_testing.export_to(database, tenants.a, tmp_path / "x")
+    assert "U+20BB7" in caught.value.message
+
+
+def test_unencodable_character_degraded_and_listed(database, tenants, with_gaiji, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = io_testing.export_to(database, tenants.a, tmp_path / "d", unencodable="degrade")
+    listed = pl.read_csv(result.degraded_file)
+    row = listed.filter(pl.col("char") == GAIJI_ONLY_IN_MJ).row(0, named=True)
+    assert row["replacement"] == "吉" and row["item"] in ("氏名", "氏", "世帯主氏名", "筆頭者")
+    assert "吉".encode("cp932") in result.files["person"].read_bytes()
+    assert result.degraded == listed.height
+
+
+def test_unencodable_character_written_as_the_vendors_gaiji_code(database, tenants, with_gaiji,  # type: ignore[no-untyped-def]
+                                                                 tmp_path: Path) -> None:
+    result = io_testing.export_to(database, tenants.a, tmp_path / "v", unencodable="vendor",
+                                  source_system=io_testing.SOURCE_SYSTEM)
+    assert bytes.fromhex("F04A") in result.files["person"].read_bytes()
+    listed = pl.read_csv(result.degraded_file)
+    assert set(listed["how"]) == {"外字コード"}
