@@ -114,16 +114,20 @@ def test_scan_maps_keys_that_are_jis_characters() -> None:
     assert result.inventory.counts[CharClass.MJ] == 2
 
 
-def test_vectorised_and_regex_scans_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("with_svs", [False, True])
+def test_vectorised_and_regex_scans_agree(monkeypatch: pytest.MonkeyPatch, with_svs: bool) -> None:
     import random
 
     from lgcloud.moji import text as text_module
 
     rnd = random.Random(5)
-    bmp = [c for c in ALPHABET if ord(c) <= 0xFFFF]
+    bmp = [c for c in ALPHABET if ord(c) <= 0xFFFF and (with_svs or c != "\ufe00")] + ["\ue001", "\u9ad8"]
     long_text = "".join(rnd.choices(bmp, k=text_module.VECTOR_MIN + 5000))
-    mapping = {"\ue000": "\U00020bb7", "橋": "髙"}
+    mapping = {"\ue000": "\U00020bb7", "橋": "髙", "\u9ad8": "髙"}  # two sources, one glyph
     vectorised = text_module.scan(long_text, mapping)
+    units = text_module._bmp_units(long_text)
+    took_numpy = text_module._scan_vectorised(long_text, units, mapping, 5, text_module.get_index()) is not None
+    assert took_numpy is not with_svs  # a selector sends the text down the per-occurrence path
     monkeypatch.setattr(text_module, "VECTOR_MIN", 10**12)
     regex = text_module.scan(long_text, mapping)
     assert vectorised.text == regex.text and vectorised.unmapped == regex.unmapped

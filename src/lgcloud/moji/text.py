@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from itertools import chain
 from typing import Any, NamedTuple
 
 from lgcloud.moji.index import MojiIndex, get_index
@@ -171,40 +172,20 @@ def _also(mapping: Mapping[str, str] | None) -> frozenset[str]:
     return frozenset(k for k in mapping or () if k in basic)
 
 
-def _matches(text: str, mapping: Mapping[str, str] | None) -> tuple[Iterator[tuple[int, str]], int]:
-    """(offset, character) of every character outside ASCII/JIS X 0208 (or a mapping key), and the ASCII count.
-
-    Vectorised with numpy (a dependency of matplotlib and pyarrow) for long BMP-only text — what a cp932 or
-    euc-jp file decodes to; a C-level regular expression otherwise. Both give the same matches.
-    """
-    if np is not None and len(text) >= VECTOR_MIN:
-        units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-        if len(units) == len(text):  # no code point above U+FFFF: unit index == str offset
-            offsets = _non_basic_offsets(units, _non_basic_table(_also(mapping)))
-            return _group(text, offsets), int(np.count_nonzero(units < 0x80))
-    pattern = pattern_for(mapping)
-    return ((m.start(), m.group()) for m in pattern.finditer(text)), count_ascii(text)
-
-
-def _non_basic_offsets(units: Any, table: Any, step: int = 1 << 16) -> list[int]:
+def _non_basic_offsets(units: Any, table: Any, step: int = 1 << 16) -> Any:
     """Indices where ``table[units]`` is true; gathered in cache-sized chunks (2–3× faster than at once)."""
     mask = np.empty(len(units), dtype=bool)
     for i in range(0, len(units), step):
         np.take(table, units[i : i + step], out=mask[i : i + step])
-    return np.flatnonzero(mask).tolist()  # type: ignore[no-any-return]
+    return np.flatnonzero(mask)
 
 
-def _group(text: str, offsets: list[int]) -> Iterator[tuple[int, str]]:
-    """Offsets of non-basic code points → characters, a base taking the selectors that follow it."""
-    end = -1
-    size = len(text)
-    for off in offsets:
-        if off < end:
-            continue  # a selector already taken by the character before it
-        end = off + 1
-        while end < size and text[end] in _VS_CHARS:
-            end += 1
-        yield off, text[off:end]
+def _bmp_units(text: str) -> Any:
+    """UTF-16 code units of a long text whose code points are all ≤ U+FFFF (else None)."""
+    if np is None or len(text) < VECTOR_MIN:
+        return None
+    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    return units if len(units) == len(text) else None
 
 
 class ScanResult(NamedTuple):
@@ -223,13 +204,21 @@ def scan(
 ) -> ScanResult:
     """One pass over ``text``: apply a 外字 mapping (optional) and classify the result.
 
-    Only the characters outside ASCII/JIS X 0208 (and mapping keys) are looked at in Python; finding them
-    is vectorised (see :func:`_matches`). Counts and classes describe the mapped text; offsets refer to
-    the input text.
+    Only the characters outside ASCII/JIS X 0208 (and mapping keys) are looked at in Python. Long text
+    without code points above U+FFFF and without variation selectors (what a cp932 or euc-jp file decodes
+    to) is handled with numpy (a dependency of matplotlib and pyarrow), per distinct character rather
+    than per occurrence; other text with one C-level regular-expression scan. Both give the same result.
+    Counts and classes describe the mapped text; offsets refer to the input text.
     """
     idx = index or get_index()
+    units = _bmp_units(text)
+    if units is not None:
+        found = _scan_vectorised(text, units, mapping, max_positions, idx)
+        if found is not None:
+            return found
     chars: dict[str, Occurrence] = {}
-    matches, ascii_count = _matches(text, mapping)
+    matches = ((m.start(), m.group()) for m in pattern_for(mapping).finditer(text))
+    ascii_count = count_ascii(text)
     matched = absorbed_ascii = absorbed_wide = 0
     pieces: list[str] = []
     unmapped: list[int] = []
@@ -262,6 +251,55 @@ def scan(
             unmapped.append(start)
     return _finish(text, chars, pieces, last, unmapped, ascii_count - absorbed_ascii,
                    len(text) - matched - ascii_count - absorbed_wide)  # fmt: skip
+
+
+def _scan_vectorised(
+    text: str, units: Any, mapping: Mapping[str, str] | None, max_positions: int, idx: MojiIndex
+) -> ScanResult | None:
+    """The numpy path of :func:`scan`; None when a variation selector needs the per-occurrence path."""
+    offsets = _non_basic_offsets(units, _non_basic_table(_also(mapping)))
+    codes = units[offsets]
+    if np.any((codes >= 0xFE00) & (codes <= 0xFE0F)):
+        return None
+    order = np.argsort(codes, kind="stable")  # per code: its offsets, ascending
+    distinct, firsts, counts = np.unique(codes[order], return_index=True, return_counts=True)
+    replace = mapping or {}
+    chars: dict[str, Occurrence] = {}
+    unmapped: list[int] = []
+    to_replace: list[Any] = []
+    for code, first, count in zip(distinct.tolist(), firsts.tolist(), counts.tolist(), strict=True):
+        char = chr(code)
+        where = offsets[order[first : first + count]]
+        glyph = replace.get(char)
+        occ = _occurrence(chars, char if glyph is None else glyph, idx)
+        occ.count += count
+        occ.positions = sorted(occ.positions + where[:max_positions].tolist())[:max_positions]
+        if glyph is not None:
+            to_replace.append(where)
+        elif mapping is not None and occ.char_class is CharClass.PUA:
+            unmapped += where.tolist()
+    ascii_count = int(np.count_nonzero(units < 0x80))
+    pieces, last = _replace_at(text, to_replace, replace)
+    return _finish(text, chars, pieces, last, sorted(unmapped), ascii_count, len(text) - len(offsets) - ascii_count)
+
+
+def _occurrence(chars: dict[str, Occurrence], grapheme: str, idx: MojiIndex) -> Occurrence:
+    occ = chars.get(grapheme)
+    if occ is None:
+        info = classify_char(grapheme, idx)
+        occ = chars[grapheme] = Occurrence(grapheme, info.char_class, info.mj)
+    return occ
+
+
+def _replace_at(text: str, positions: list[Any], replace: Mapping[str, str]) -> tuple[list[str], int]:
+    """Pieces of the output (slices and glyphs, alternating) replacing the characters at ``positions``."""
+    if not positions:
+        return [], 0
+    at = np.sort(np.concatenate(positions)).tolist()
+    starts = [0, *(p + 1 for p in at[:-1])]
+    slices = map(text.__getitem__, map(slice, starts, at))
+    glyphs = map(replace.__getitem__, map(text.__getitem__, at))
+    return list(chain.from_iterable(zip(slices, glyphs, strict=True))), at[-1] + 1
 
 
 def _finish(
