@@ -172,12 +172,18 @@ def _also(mapping: Mapping[str, str] | None) -> frozenset[str]:
     return frozenset(k for k in mapping or () if k in basic)
 
 
-def _non_basic_offsets(units: Any, table: Any, step: int = 1 << 16) -> Any:
-    """Indices where ``table[units]`` is true; gathered in cache-sized chunks (2–3× faster than at once)."""
+def _non_basic_offsets(units: Any, table: Any, step: int = 1 << 16) -> tuple[Any, int]:
+    """(indices where ``table[units]`` is true, number of ASCII units), in cache-sized chunks.
+
+    Chunking keeps numpy's temporaries in cache: 2–3× faster than one fancy-index over the whole text.
+    """
     mask = np.empty(len(units), dtype=bool)
+    ascii_count = 0
     for i in range(0, len(units), step):
-        np.take(table, units[i : i + step], out=mask[i : i + step])
-    return np.flatnonzero(mask)
+        chunk = units[i : i + step]
+        np.take(table, chunk, out=mask[i : i + step])
+        ascii_count += int(np.count_nonzero(chunk < 0x80))
+    return np.flatnonzero(mask), ascii_count
 
 
 def _bmp_units(text: str) -> Any:
@@ -257,7 +263,7 @@ def _scan_vectorised(
     text: str, units: Any, mapping: Mapping[str, str] | None, max_positions: int, idx: MojiIndex
 ) -> ScanResult | None:
     """The numpy path of :func:`scan`; None when a variation selector needs the per-occurrence path."""
-    offsets = _non_basic_offsets(units, _non_basic_table(_also(mapping)))
+    offsets, ascii_count = _non_basic_offsets(units, _non_basic_table(_also(mapping)))
     codes = units[offsets]
     if np.any((codes >= 0xFE00) & (codes <= 0xFE0F)):
         return None
@@ -278,7 +284,6 @@ def _scan_vectorised(
             to_replace.append(where)
         elif mapping is not None and occ.char_class is CharClass.PUA:
             unmapped += where.tolist()
-    ascii_count = int(np.count_nonzero(units < 0x80))
     pieces, last = _replace_at(text, to_replace, replace)
     return _finish(text, chars, pieces, last, sorted(unmapped), ascii_count, len(text) - len(offsets) - ascii_count)
 
@@ -295,8 +300,9 @@ def _replace_at(text: str, positions: list[Any], replace: Mapping[str, str]) -> 
     """Pieces of the output (slices and glyphs, alternating) replacing the characters at ``positions``."""
     if not positions:
         return [], 0
-    at = np.sort(np.concatenate(positions)).tolist()
-    starts = [0, *(p + 1 for p in at[:-1])]
+    at_array = np.sort(np.concatenate(positions))
+    at = at_array.tolist()
+    starts = np.concatenate(([0], at_array[:-1] + 1)).tolist()
     slices = map(text.__getitem__, map(slice, starts, at))
     glyphs = map(replace.__getitem__, map(text.__getitem__, at))
     return list(chain.from_iterable(zip(slices, glyphs, strict=True))), at[-1] + 1
