@@ -13,6 +13,7 @@ cp932 traps that decode *without* error are found afterwards in the text: 0x80 �
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 import threading
 
@@ -76,7 +77,7 @@ def _pieces(size: int, boundaries: list[int] | None, target: int = 1 << 16) -> l
         if b - cuts[-1] >= target:
             cuts.append(b)
     cuts.append(size)
-    return list(zip(cuts[:-1], cuts[1:], strict=True))
+    return list(itertools.pairwise(cuts))
 
 
 def traps_possible(encoding: str) -> bool:
@@ -88,10 +89,6 @@ def pua_class(encoding: str) -> str:
 
 
 _HAS_TRAP = re.compile(TRAP_CLASS)
-#: UTF-8 of what a cp932 source can decode to that needs attention: its user-defined area (U+E000–E757,
-#: lead byte EE) and its traps U+0080 (C2 80), U+F8F0–F8F3 (EF A3 B0–B3).
-CP932_SPECIAL_UTF8 = (b"\xee", b"\xc2\x80", b"\xef\xa3\xb0", b"\xef\xa3\xb1", b"\xef\xa3\xb2", b"\xef\xa3\xb3")
-
 
 def has_trap(text: str) -> bool:
     return _HAS_TRAP.search(text) is not None

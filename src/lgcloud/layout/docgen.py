@@ -81,7 +81,8 @@ def render_markdown(layout: Layout) -> str:
            f"{layout.name}.yaml by `lgcloud migrate layout-doc {layout.name}`; do not edit by hand -->", "",
            _esc(layout.description), "", "形式の説明は [format.md](format.md)。", "", "## ファイル", ""]
     out += [f"- `{f.name}` — {f.title} ({len(f.items)} 項目)" for f in layout.files]
-    out += ["", "## 方言 (dialects)", "", "| 名前 | 形式 | 文字コード | 見出し | 改行 | 日付 |", "|---|---|---|:-:|---|---|"]
+    out += ["", "## 方言 (dialects)", "", "| 名前 | 形式 | 文字コード | 見出し | 改行 | 日付 |",
+            "|---|---|---|:-:|---|---|"]
     for name, d in layout.dialects.items():
         out.append(f"| `{name}` | {d.get('format', 'csv')} | {d.get('encoding', 'utf-8')} | "
                    f"{'○' if d.get('header', True) else ''} | {d.get('line_end', 'lf')} | "

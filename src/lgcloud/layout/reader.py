@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from lgcloud.layout.codec import CP932_SPECIAL_UTF8, REPLACEMENT, decode_marked
+from lgcloud.layout.codec import REPLACEMENT, decode_marked
 from lgcloud.layout.dialect import Dialect
 from lgcloud.layout.model import FileSpec
 
@@ -150,14 +150,10 @@ def _parse_utf8(payload: bytes, names: list[str], sep: str, quote: str | None) -
 def special_rows(payload: bytes, quote: str | None, encoding: str = "utf-8") -> np.ndarray:
     """Indexes of the rows of a UTF-8 payload holding private-use characters or U+0080/U+F8F0–F8F3.
 
-    For a cp932 source only a handful of byte sequences can occur (:data:`CP932_SPECIAL_UTF8`), found with
-    ``bytes.find``; for other sources one numpy pass: U+E000–EFFF start with EE, U+F000–F8FF with EF 80–A3,
-    planes 15–16 with F3 B0–BF / F4 80–8F, U+0080 is C2 80.
+    One numpy pass over the bytes: U+E000–EFFF start with EE, U+F000–F8FF with EF 80–A3, planes 15–16 with
+    F3 B0–BF / F4 80–8F, U+0080 is C2 80.
     """
-    if encoding == "cp932":
-        hit = np.array(sorted(_find_all(payload, CP932_SPECIAL_UTF8)), dtype=np.int64)
-    else:
-        hit = _special_bytes_numpy(payload)
+    hit = _special_bytes_numpy(payload)
     if hit.size == 0:
         return hit
     if quote is None or quote.encode() not in payload:
@@ -166,19 +162,11 @@ def special_rows(payload: bytes, quote: str | None, encoding: str = "utf-8") -> 
     return np.unique(np.searchsorted(term, hit))
 
 
-def _find_all(data: bytes, needles: tuple[bytes, ...]) -> list[int]:
-    out = []
-    for needle in needles:
-        pos = data.find(needle)
-        while pos >= 0:
-            out.append(pos)
-            pos = data.find(needle, pos + 1)
-    return out
-
-
 def _special_bytes_numpy(payload: bytes) -> np.ndarray:
     arr = np.frombuffer(payload, dtype=np.uint8)
-    cand = np.flatnonzero((arr >= 0xEE) | (arr == 0xC2))
+    cand = np.flatnonzero(arr >= 0xEE)
+    if b"\xc2\x80" in payload:
+        cand = np.union1d(cand, np.flatnonzero(arr == 0xC2))
     if cand.size == 0:
         return cand
     nxt = arr[np.minimum(cand + 1, arr.size - 1)]

@@ -265,7 +265,11 @@ class _FileState:
     keep: list[pl.DataFrame] = field(default_factory=list)
 
     def kept(self) -> pl.DataFrame:
-        return pl.concat(self.keep, how="vertical_relaxed") if self.keep else pl.DataFrame()
+        if not self.keep:
+            return pl.DataFrame()
+        out = pl.concat(self.keep, how="vertical_relaxed", rechunk=False)
+        self.keep = []
+        return out
 
 
 class Validator:
@@ -331,27 +335,34 @@ class Validator:
         plan = self._plan(spec)
         parts = [issues_frame(batch.issues).with_columns(pl.lit(state.summary.file).alias("file"))]
         gaiji_rows = None
-        candidates = self._candidates(frame, plan, batch)
-        if candidates.height:
-            cell, gaiji_rows = self._cell_errors(spec, plan, candidates, state.summary.file)
+        flagged, special = self._candidates(frame, plan, batch)
+        if flagged.height or special.height:
+            cell, gaiji_rows = self._cell_errors(spec, plan, flagged, special, state.summary.file)
             parts.append(cell)
         parts.append(self._row_rules(spec, frame, state.summary.file))
         errs = self._one_per_cell(pl.concat([p.select(list(ERROR_SCHEMA)) for p in parts]), batch)
         kept = self._kept_items(spec)
         if kept:
-            state.keep.append(frame.select("__rec", "__line", "__off", *kept))
+            small = {it.name for it in spec.items if it.type in ("code", "flag")}
+            state.keep.append(frame.select(
+                "__rec", "__line", "__off",
+                *[pl.col(n).cast(pl.Categorical) if n in small else pl.col(n) for n in kept]))
         return errs, gaiji_rows
 
-    def _candidates(self, frame: pl.DataFrame, plan: list, batch: Batch) -> pl.DataFrame:
-        """Rows a cheap rule flags, plus rows holding 外字/trap characters: the only rows checked exactly."""
+    def _candidates(self, frame: pl.DataFrame, plan: list, batch: Batch) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Rows a cheap rule flags (checked exactly by every rule), and rows holding 外字/trap characters
+        (checked by the character rules): the only rows that get more than the cheap pass."""
         first = [check.first_pass.alias(f"{i}") for i, (_it, check) in enumerate(plan) if not check.special]
         recs = frame.lazy().select("__rec", *first).filter(pl.any_horizontal(pl.exclude("__rec"))) \
             .select("__rec").collect() if first else frame.select("__rec").clear()
-        if batch.special_records is not None and batch.special_records.size:
-            recs = pl.concat([recs, pl.DataFrame({"__rec": batch.special_records}, schema={"__rec": pl.Int64})])
-        if recs.height == 0:
-            return frame.clear()
-        return frame.join(recs.unique(), on="__rec", how="semi")
+        flagged = frame.join(recs, on="__rec", how="semi") if recs.height else frame.clear()
+        special = frame.clear()
+        if batch.special_records is None:
+            special = frame
+        elif batch.special_records.size:
+            special = frame.join(pl.DataFrame({"__rec": batch.special_records}, schema={"__rec": pl.Int64}),
+                                 on="__rec", how="semi")
+        return flagged, special
 
     def _normalise(self, frame: pl.DataFrame, spec: FileSpec) -> pl.DataFrame:
         if self.dialect.format != "fixed":
@@ -363,24 +374,13 @@ class Validator:
             exprs.append(pl.when(c != "").then(c).alias(name))
         return frame.with_columns(exprs)
 
-    def _cell_errors(self, spec: FileSpec, plan: list, rows: pl.DataFrame,
+    def _cell_errors(self, spec: FileSpec, plan: list, flagged: pl.DataFrame, special: pl.DataFrame,
                      file: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-        """Exact rules on the candidate rows → one long table (record, item, rule, value, message)."""
-        flags = rows.lazy().select(
-            "__rec", "__line", "__off",
-            *[check.exact.fill_null(False).alias(f"__f{i}") for i, (_it, check) in enumerate(plan)]).collect()
-        meta = pl.DataFrame({
-            "__k": [f"__f{i}" for i in range(len(plan))],
-            "item": [it.name for it, _c in plan],
-            "rule": [check.rule for _it, check in plan],
-            "message": [_message(it, check.rule, self.layout, self.dialect) for it, check in plan],
-        })
-        hits = flags.unpivot(index=["__rec", "__line", "__off"], variable_name="__k", value_name="__hit") \
-            .filter(pl.col("__hit")).join(meta, on="__k")
-        values = rows.select("__rec", *spec.names).unpivot(index="__rec", variable_name="item", value_name="value")
-        hits = hits.join(values, on=["__rec", "item"], how="left").select(
-            pl.col("__rec").alias("record"), pl.col("__line").alias("line"), pl.col("__off").alias("byte_offset"),
-            "item", "rule", "value", "message")
+        """Exact rules on the flagged rows, character rules on the special rows → one long table."""
+        hits = pl.concat([
+            self._exact_hits(spec, [(i, it, c) for i, (it, c) in enumerate(plan) if not c.special], flagged),
+            self._exact_hits(spec, [(i, it, c) for i, (it, c) in enumerate(plan) if c.special], special),
+        ])
         gaiji_rows = None
         pending = hits.filter(pl.col("rule") == _PENDING)
         errs = hits.filter(pl.col("rule") != _PENDING)
@@ -390,6 +390,31 @@ class Validator:
             errs = pl.concat([errs, unmapped.select(errs.columns)])
         errs = self._relabel(errs, spec)
         return errs.with_columns(pl.lit(file).alias("file")), gaiji_rows
+
+    def _exact_hits(self, spec: FileSpec, checks_: list, rows: pl.DataFrame) -> pl.DataFrame:
+        schema = {"record": pl.Int64, "line": pl.Int64, "byte_offset": pl.Int64, "item": pl.String,
+                  "rule": pl.String, "value": pl.String, "message": pl.String}
+        if rows.height == 0 or not checks_:
+            return pl.DataFrame(schema=schema)
+        flags = rows.lazy().select(
+            "__rec", "__line", "__off",
+            *[check.exact.fill_null(False).alias(f"__f{i}") for i, _it, check in checks_]).collect()
+        meta = pl.DataFrame({
+            "__k": [f"__f{i}" for i, _it, _c in checks_],
+            "item": [it.name for _i, it, _c in checks_],
+            "rule": [check.rule for _i, _it, check in checks_],
+            "message": [_message(it, check.rule, self.layout, self.dialect) for _i, it, check in checks_],
+        })
+        hits = flags.unpivot(index=["__rec", "__line", "__off"], variable_name="__k", value_name="__hit") \
+            .filter(pl.col("__hit")).join(meta, on="__k")
+        if hits.height == 0:
+            return pl.DataFrame(schema=schema)
+        items = sorted(set(hits["item"]))
+        values = rows.join(hits.select("__rec").unique(), on="__rec", how="semi").select("__rec", *items) \
+            .unpivot(index="__rec", variable_name="item", value_name="value")
+        return hits.join(values, on=["__rec", "item"], how="left").select(
+            pl.col("__rec").alias("record"), pl.col("__line").alias("line"), pl.col("__off").alias("byte_offset"),
+            "item", "rule", "value", "message")
 
     def _gaiji(self, cells: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Cells holding private-use characters in items that allow 外字: map or report each character."""

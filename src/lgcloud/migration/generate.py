@@ -40,11 +40,14 @@ GAIJI_SURNAMES = [("{}橋", "タカハシ", 0), ("山{}", "ヤマザキ", 1), ("
                   ("{}藤", "サイトウ", 4), ("{}藤", "サイトウ", 5), ("{}田", "サワダ", 6), ("{}田", "ハマダ", 7),
                   ("{}田", "ヤナギダ", 8), ("{}永", "トクナガ", 9), ("{}田", "ヨシダ", 10), ("大{}", "オオツカ", 11)]
 UNMAPPED_GAIJI = "\ue700"  # F8 9F…: a user-defined code the vendor file does not map
-FOREIGN_NAMES = [("NGUYEN VAN AN", "グエン ヴァン アン", "704", "ベトナム"), ("WANG WEI", "ワン ウェイ", "156", "中国"),
-                 ("KIM MINJUN", "キム ミンジュン", "410", "韓国"), ("SILVA ANA", "シルヴァ アナ", "076", "ブラジル"),
-                 ("SANTOS MARIA", "サントス マリア", "608", "フィリピン"), ("SMITH JOHN", "スミス ジョン", "840", "アメリカ合衆国"),
-                 ("TRAN THI MAI", "チャン ティ マイ", "704", "ベトナム"), ("LI NA", "リ ナ", "156", "中国"),
-                 ("PARK SEOYEON", "パク ソヨン", "410", "韓国"), ("GARCIA JOSE", "ガルシア ホセ", "840", "アメリカ合衆国")]
+#: (roman name, kana, ISO 3166 numeric nationality, nationality name)
+FOREIGN_NAMES = [
+    ("NGUYEN VAN AN", "グエン ヴァン アン", "704", "ベトナム"), ("WANG WEI", "ワン ウェイ", "156", "中国"),
+    ("KIM MINJUN", "キム ミンジュン", "410", "韓国"), ("SILVA ANA", "シルヴァ アナ", "076", "ブラジル"),
+    ("SANTOS MARIA", "サントス マリア", "608", "フィリピン"), ("SMITH JOHN", "スミス ジョン", "840", "アメリカ合衆国"),
+    ("TRAN THI MAI", "チャン ティ マイ", "704", "ベトナム"), ("LI NA", "リ ナ", "156", "中国"),
+    ("PARK SEOYEON", "パク ソヨン", "410", "韓国"), ("GARCIA JOSE", "ガルシア ホセ", "840", "アメリカ合衆国"),
+]
 TODAY = np.datetime64("2026-10-31")
 
 
@@ -339,7 +342,8 @@ def _foreign_frame(person: pl.DataFrame, rng: np.random.Generator, style: str) -
         "国籍等_国名コード": nat,
         "国籍名等": f["氏名_外国人ローマ字"].replace_strict({x[0]: x[3] for x in FOREIGN_NAMES}),
         "法30条45区分": pl.Series(kind),
-        "在留資格等コード": pl.Series(rng.choice(["06", "10", "08", "09", "01", "03", "11"], size=n)).zip_with(is1, empty),
+        "在留資格等コード": pl.Series(rng.choice(["06", "10", "08", "09", "01", "03", "11"], size=n))
+        .zip_with(is1, empty),
         "在留期間等_年": pl.Series(rng.integers(1, 6, size=n)).cast(pl.String).zip_with(is1, empty),
         "在留期間等_月": pl.Series(["0"] * n).zip_with(is1, empty),
         "在留期間等_日": pl.Series(["0"] * n).zip_with(is1, empty),
@@ -519,7 +523,8 @@ def _finish_output(options: GenerateOptions, dialect: Dialect, out: Path, paths:
 
 def _write_mapping(out: Path) -> Path:
     rows = [{"source_system": "vendor-a", "source_kind": "cp932", "source_code": code, "mj_code": mj,
-             "status": "confirmed", "reason": f"{variant}(ベンダー外字 {code})"} for code, variant, mj, _b in VENDOR_GAIJI]
+             "status": "confirmed", "reason": f"{variant}(ベンダー外字 {code})"}
+            for code, variant, mj, _b in VENDOR_GAIJI]
     path = out / "gaiji_mapping.csv"
     pl.DataFrame(rows).write_csv(path)
     return path
@@ -549,7 +554,7 @@ def _inject(frames: dict[str, pl.DataFrame], options: GenerateOptions, dialect: 
     lines = _line_numbers(person, dialect)
     rows += [{"file": fname["person"], "line": int(lines[i]), "item": "宛名番号+履歴番号", "rule": "primary-key"}
              for i in dup_rows]
-    person, group_rows = _group_errors(person, per, used, rng, rows, fname["person"], lines)
+    person = _group_errors(person, per, used, rng, rows, fname["person"], lines)
     frames["person"] = person
     markers: dict[str, list[tuple[bytes, bytes]]] = {}
     used_by_file = {"person": used, "foreign": np.zeros(frames["foreign"].height, dtype=bool)}
@@ -607,7 +612,7 @@ def _duplicate(person: pl.DataFrame, count: int, rng: np.random.Generator) -> tu
 
 
 def _group_errors(person: pl.DataFrame, count: int, used: np.ndarray, rng: np.random.Generator, rows: list,
-                  file: str, lines: np.ndarray) -> tuple[pl.DataFrame, np.ndarray]:
+                  file: str, lines: np.ndarray) -> pl.DataFrame:
     """Two 世帯主 in a household (a member's latest row says 02), and a gap in a person's 履歴番号."""
     pos = pl.Series("__pos", np.arange(person.height))
     df = person.with_columns(pos)
@@ -620,7 +625,8 @@ def _group_errors(person: pl.DataFrame, count: int, used: np.ndarray, rng: np.ra
     hh_rows = df.filter(pl.col("__hh").is_in(pick["__hh"].to_list()))
     used[hh_rows["__pos"].to_numpy()] = True
     group = hh_rows.filter(pl.col("__last") & (pl.col("住民状態") == "1")).group_by("__hh").agg(pl.col("__pos").min())
-    rows += [{"file": file, "line": int(lines[p]), "item": "続柄コード1", "rule": "group-count"} for p in group["__pos"]]
+    rows += [{"file": file, "line": int(lines[p]), "item": "続柄コード1", "rule": "group-count"}
+             for p in group["__pos"]]
     # 履歴番号 gap: the last row of a Japanese person with ≥ 2 rows gets k + 1
     cand = df.filter(pl.col("__last") & (pl.col("__hist") >= 2) & ~pl.col("__foreign")
                      & ~pl.Series(used)).unique("__person", maintain_order=True)
@@ -629,4 +635,4 @@ def _group_errors(person: pl.DataFrame, count: int, used: np.ndarray, rng: np.ra
                                  (gap["__k"] + 1).cast(pl.String)) if gap.height else person["履歴番号"]
     used[df.filter(pl.col("__person").is_in(gap["__person"].to_list()))["__pos"].to_numpy()] = True
     rows += [{"file": file, "line": int(lines[p]), "item": "履歴番号", "rule": "sequence"} for p in gap["__pos"]]
-    return person.with_columns(rel, k), group["__pos"].to_numpy()
+    return person.with_columns(rel, k)
