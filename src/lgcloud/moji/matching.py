@@ -22,9 +22,10 @@ def _table(index: MojiIndex) -> dict[int, str]:
 
 def matching_key(text: str) -> str:
     """The search key of ``text``: equal keys mean "the same name up to 異体字"."""
-    index = get_index()
-    plain = unicodedata.normalize("NFC", strip_variation_selectors(text))
-    return plain.translate(_table(index))
+    table = _table(get_index())
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", strip_variation_selectors(text))
+    return text.translate(table)
 
 
 def char_key(char: str) -> str:
