@@ -128,7 +128,7 @@ def _kill_twice_then_finish(env: dict[str, str], source, work: Path,  # type: ig
                         lambda phase, done, total: phase == "merge" and 3 <= done < total - 3)
     assert second[0] == "merge"
     final = _start(env, source, work)
-    out, err = final.communicate(timeout=300)
+    _out, err = final.communicate(timeout=300)
     assert final.returncode == 0, err.decode()[-3000:]
 
 
