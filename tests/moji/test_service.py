@@ -137,3 +137,14 @@ def test_japanese_headers_are_accepted(database: Database) -> None:
     with database.session(A) as session:
         assert service.import_csv(session, A, text, actor="admin-182079").added == 1
         assert service.current_mappings(session, A, status="proposed")[0].source_code == "U+E010"
+
+
+def test_csv_saved_by_excel_in_shift_jis(database: Database) -> None:
+    text = (
+        "移行元システム,種別,外字コード,MJ文字図形名,状態,理由\r\n旧住記,cp932,F040,MJ028902,confirmed,はしごだか\r\n"
+    )
+    with database.session(A) as session:
+        assert service.import_csv(session, A, text.encode("cp932"), actor="admin").added == 1
+        assert service.load_mapping(session, A, "旧住記") == {"\ue000": "髙"}
+        with pytest.raises(LgcloudError):
+            service.import_csv(session, A, b"source_system\n\x81", actor="admin")

@@ -344,8 +344,20 @@ def import_rows(session: Session, lg_code: str, rows: list[dict[str, Any]], *, a
     return report
 
 
+def _decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM), or Shift_JIS/cp932 as Excel saves 「CSV (コンマ区切り)」."""
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise LgcloudError(
+        "CSV の文字コードを判別できません (UTF-8 または Shift_JIS にしてください)", code="moji-csv-encoding"
+    )
+
+
 def read_csv(data: bytes | str) -> list[dict[str, Any]]:
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
+    text = _decode_csv(data) if isinstance(data, bytes) else data.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [_normalise_header(h) for h in next(reader, [])]
     return [dict(zip(header, values, strict=False)) for values in reader if any(v.strip() for v in values)]
