@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from lgcloud.db import Database
 from lgcloud.errors import LgcloudError, NotFound, PermissionDenied
@@ -73,9 +74,7 @@ def _principal_from_token(request: Request, db: Database, text: str) -> Principa
     )
 
 
-def _audit_anonymous(
-    db: Database, request: Request, lg_code: str, actor: str, action: str, outcome: str
-) -> None:
+def _audit_anonymous(db: Database, request: Request, lg_code: str, actor: str, action: str, outcome: str) -> None:
     """Record a refused credential in the chain of the municipality it claimed, if that exists."""
     with db.session(PLATFORM_CHAIN) as session:
         exists = session.get(services.Municipality, lg_code) is not None
@@ -129,11 +128,30 @@ def check_csrf(request: Request, form_token: str | None = None) -> None:
         raise PermissionDenied("CSRFトークンが一致しません。画面を再読み込みしてください。", code="csrf")
 
 
-def require_login(request: Request) -> Principal:
-    principal = current_principal(request)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def _submitted_csrf_token(request: Request) -> str:
+    """The token from the header (htmx, API clients) or, for a plain HTML form, its hidden field."""
+    if header := request.headers.get(CSRF_HEADER):
+        return header
+    if request.headers.get("content-type", "").startswith(FORM_TYPES):
+        form = await request.form()  # Starlette caches it: the route's Form() parameters still work
+        return str(form.get("csrf_token") or "")
+    return ""
+
+
+async def require_login(request: Request) -> Principal:
+    """The signed-in caller; cookie-authenticated writes must also carry the session's CSRF token.
+
+    Async so that a plain form POST can be checked from its body; the database work runs in the
+    thread pool like any sync endpoint.
+    """
+    principal = await run_in_threadpool(current_principal, request)
     if principal is None:
         raise LoginRequired("ログインしてください")
-    check_csrf(request)
+    if request.method not in SAFE_METHODS and getattr(request.state, "auth_kind", None) == "cookie":
+        check_csrf(request, await _submitted_csrf_token(request))
     return principal
 
 
@@ -159,13 +177,12 @@ def _refuse(
     return error
 
 
-def require_permission(permission: Permission) -> Callable[[Request], Principal]:
-    def dependency(request: Request) -> Principal:
-        principal = require_login(request)
+def require_permission(permission: Permission) -> Callable[[Request], Awaitable[Principal]]:
+    async def dependency(request: Request) -> Principal:
+        principal = await require_login(request)
         if not principal.can(permission):
-            raise _refuse(
-                request, principal, permission, None, PermissionDenied("この操作を行う権限がありません")
-            )
+            error = PermissionDenied("この操作を行う権限がありません")
+            raise await run_in_threadpool(_refuse, request, principal, permission, None, error)
         return principal
 
     dependency.lgcloud_permission = permission  # type: ignore[attr-defined]
@@ -207,27 +224,20 @@ class TenantContext:
         )
 
 
-def tenant_access(permission: Permission | None) -> Callable[[Request, str], TenantContext]:
+def tenant_access(permission: Permission | None) -> Callable[[Request, str], Awaitable[TenantContext]]:
     """``permission=None``: any staff member or token of the municipality (e.g. its home page)."""
 
-    def dependency(request: Request, lg_code: str) -> TenantContext:
-        principal = require_login(request)
+    async def dependency(request: Request, lg_code: str) -> TenantContext:
+        principal = await require_login(request)
+        error: LgcloudError | None = None
         if principal.lg_code != lg_code:
             # Another municipality's data: do not even confirm that it exists.
-            raise _refuse(
-                request,
-                principal,
-                permission,
-                lg_code,
-                NotFound("指定された市区町村のデータは見つかりません", code="tenant-not-found"),
-            )
-        if permission is not None and not principal.can(permission):
-            raise _refuse(
-                request, principal, permission, lg_code, PermissionDenied("この操作を行う権限がありません")
-            )
-        return TenantContext(
-            lg_code=lg_code, principal=principal, db=get_db(request), source_ip=client_ip(request)
-        )
+            error = NotFound("指定された市区町村のデータは見つかりません", code="tenant-not-found")
+        elif permission is not None and not principal.can(permission):
+            error = PermissionDenied("この操作を行う権限がありません")
+        if error is not None:
+            raise await run_in_threadpool(_refuse, request, principal, permission, lg_code, error)
+        return TenantContext(lg_code=lg_code, principal=principal, db=get_db(request), source_ip=client_ip(request))
 
     # Marks the route for the tenant attack matrix (tests enumerate it).
     dependency.lgcloud_tenant_permission = permission  # type: ignore[attr-defined]
