@@ -1,0 +1,112 @@
+"""Web: a municipal admin uploads, watches, reads the report, downloads quarantine and an export; bad uploads
+get a 4xx problem and change nothing; nobody else gets in."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from lgcloud.migration import io_testing, jobs
+
+API = "/api/v1/municipalities/{}/migration"
+
+
+@pytest.fixture
+def generated(tenants, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return io_testing.generate_for(tmp_path / "gen", tenants.a, 100, encoding="cp932", errors=0.05, seed=5)
+
+
+def _upload(client, lg_code: str, paths: list[Path], url: str | None = None, **form: str):  # type: ignore[no-untyped-def]
+    files = [("files", (p.name, p.read_bytes(), "text/csv")) for p in paths]
+    return client.post(url or f"{API.format(lg_code)}/imports", files=files, data=form)
+
+
+def _state(database, lg_code: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    with database.session(lg_code) as session:
+        history = session.execute(text("SELECT count(*) FROM residents_history WHERE lg_code = :lg"),
+                                  {"lg": lg_code}).scalar_one()
+        count = len(jobs.list_jobs(session, lg_code))
+    return int(history), count
+
+
+def test_admin_imports_watches_and_downloads(login_as, tenants, generated, database) -> None:  # type: ignore[no-untyped-def]
+    admin = login_as("admin")
+    response = _upload(admin, tenants.a, list(generated.files.values()))
+    assert response.status_code == 202, response.text
+    job_id = response.json()["job_id"]
+    jobs.wait(tenants.a, job_id, timeout=120)
+    job = admin.get(f"{API.format(tenants.a)}/jobs/{job_id}").json()
+    assert job["state"] == "done" and job["summary"]["balanced"]
+    assert job["records_total"] == job["summary"]["loaded"] + job["summary"]["quarantined"]
+    assert "照合一致" in admin.get(f"{API.format(tenants.a)}/jobs/{job_id}/report.html").text
+    archive = zipfile.ZipFile(io.BytesIO(admin.get(f"{API.format(tenants.a)}/jobs/{job_id}/quarantine.zip").content))
+    assert {"person.csv", "person.csv.reasons.csv"} <= set(archive.namelist())
+    page = admin.get(f"/m/{tenants.a}/migration/jobs/{job_id}")
+    assert page.status_code == 200 and "照合結果" in page.text
+    assert 'hx-trigger="every 1s"' not in page.text  # finished: no more polling
+    assert job_id in admin.get(f"/m/{tenants.a}/migration").text
+
+
+def test_ui_upload_redirects_to_the_job_page_which_polls(login_as, tenants, generated) -> None:  # type: ignore[no-untyped-def]
+    admin = login_as("admin")
+    response = _upload(admin, tenants.a, list(generated.files.values()), url=f"/m/{tenants.a}/migration/import",
+                       csrf_token=admin.csrf_token)
+    assert response.status_code == 204 and "/migration/jobs/" in response.headers["HX-Redirect"]
+    job_id = response.headers["HX-Redirect"].rsplit("/", 1)[-1]
+    progress = admin.get(f"/m/{tenants.a}/migration/jobs/{job_id}/progress")
+    assert progress.status_code == 200 and 'id="job-progress"' in progress.text
+    jobs.wait(tenants.a, job_id, timeout=120)
+
+
+def test_export_job_gives_a_zip(login_as, tenants, generated) -> None:  # type: ignore[no-untyped-def]
+    admin = login_as("admin")
+    imported = _upload(admin, tenants.a, list(generated.files.values())).json()["job_id"]
+    jobs.wait(tenants.a, imported, timeout=120)
+    response = admin.post(f"{API.format(tenants.a)}/exports", json={"encoding": "utf-8"})
+    assert response.status_code == 202, response.text
+    job_id = response.json()["job_id"]
+    jobs.wait(tenants.a, job_id, timeout=120)
+    archive = zipfile.ZipFile(io.BytesIO(admin.get(f"{API.format(tenants.a)}/jobs/{job_id}/export.zip").content))
+    assert {"person.csv", "foreign.csv", "household.csv", "manifest.json"} <= set(archive.namelist())
+
+
+@pytest.mark.parametrize("case", ["unknown-name", "wrong-header", "empty", "bad-encoding", "no-files"])
+def test_bad_upload_is_a_problem_and_changes_nothing(login_as, tenants, generated, database, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                     case: str, settings) -> None:
+    admin = login_as("admin")
+    before = _state(database, tenants.a)
+    person = generated.files["person"]
+    if case == "unknown-name":
+        bad = tmp_path / "random.csv"
+        bad.write_bytes(person.read_bytes())
+        response = _upload(admin, tenants.a, [bad])
+    elif case == "wrong-header":
+        bad = tmp_path / "person.csv"
+        bad.write_bytes("氏名,住所\n山田,鯖江\n".encode("cp932"))
+        response = _upload(admin, tenants.a, [bad])
+    elif case == "empty":
+        bad = tmp_path / "person.csv"
+        bad.write_bytes(b"")
+        response = _upload(admin, tenants.a, [bad])
+    elif case == "bad-encoding":
+        response = _upload(admin, tenants.a, [person], encoding="latin-1")
+    else:
+        response = admin.post(f"{API.format(tenants.a)}/imports", data={})
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"]
+    assert _state(database, tenants.a) == before
+    uploads = Path(settings.data_dir) / "migration" / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_staff_without_the_permission_and_other_municipalities_are_refused(login_as, tenants, generated) -> None:  # type: ignore[no-untyped-def]
+    assert login_as("clerk").get(f"{API.format(tenants.a)}/jobs").status_code == 403
+    assert login_as("admin", tenants.b).get(f"{API.format(tenants.a)}/jobs").status_code == 404
+    assert login_as("operator").get(f"/m/{tenants.a}/migration").status_code in (403, 404)
+    response = _upload(login_as("admin", tenants.b), tenants.a, list(generated.files.values()))
+    assert response.status_code == 404
