@@ -417,27 +417,32 @@ class Validator:
             "item", "rule", "value", "message")
 
     def _gaiji(self, cells: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Cells holding private-use characters in items that allow 外字: map or report each character."""
-        rows_err, rows_ok = [], []
-        cls = re.compile(pua_class(self.dialect.encoding))
-        for rec, line, off, value, item in cells.iter_rows():
+        """Cells holding private-use characters in items that allow 外字: every character must be in the
+        mapping. Mapped ones are returned with their provenance; a cell with an unmapped one is an error
+        naming each unmapped character, its code point, vendor code and position."""
+        pua = pua_class(self.dialect.encoding)
+        chars = cells.with_columns(pl.col("value").str.extract_all(pua).alias("__ch")).explode("__ch")
+        mapped = pl.col("__ch").replace_strict(self.gaiji, default=None, return_dtype=pl.String)
+        bad_cells = chars.filter(mapped.is_null()).select("record", "item").unique()
+        ok = chars.join(bad_cells, on=["record", "item"], how="anti")
+        keys = list(self.gaiji)
+        ok_rows = ok.select(
+            pl.lit(file).alias("file"), "line", "item", pl.col("__ch").alias("char"),
+            pl.col("__ch").replace_strict({k: codepoint(k) for k in keys}, default=None).alias("codepoint"),
+            pl.col("__ch").replace_strict({k: sjis_code(k) for k in keys}, default=None,
+                                          return_dtype=pl.String).alias("vendor_code"),
+            mapped.alias("mapped_to"))
+        rows_err = []
+        cls = re.compile(pua)
+        for rec, line, off, value, item in cells.join(bad_cells, on=["record", "item"], how="semi").iter_rows():
             missing = [(m.start(), m.group()) for m in cls.finditer(value) if m.group() not in self.gaiji]
-            if missing:
-                where = ", ".join(f"{codepoint(ch)}{f'({sjis_code(ch)})' if sjis_code(ch) else ''} {pos + 1}文字目"
-                                  for pos, ch in missing)
-                rows_err.append((rec, line, off, item, "gaiji-unmapped", value,
-                                 f"外字対応表にない外字: {where}"))
-                continue
-            for m in cls.finditer(value):
-                ch = m.group()
-                rows_ok.append((file, line, item, ch, codepoint(ch), sjis_code(ch), self.gaiji[ch]))
-        errs = pl.DataFrame(rows_err, schema=["record", "line", "byte_offset", "item", "rule", "value", "message"],
-                            orient="row", schema_overrides={"record": pl.Int64, "line": pl.Int64,
-                                                            "byte_offset": pl.Int64, "value": pl.String,
-                                                            "item": pl.String, "rule": pl.String,
-                                                            "message": pl.String})
-        ok = pl.DataFrame(rows_ok, schema=GAIJI_SCHEMA, orient="row")
-        return errs, ok
+            where = ", ".join(f"{codepoint(ch)}{f'({sjis_code(ch)})' if sjis_code(ch) else ''} {pos + 1}文字目"
+                              for pos, ch in missing)
+            rows_err.append((rec, line, off, item, "gaiji-unmapped", value, f"外字対応表にない外字: {where}"))
+        errs = pl.DataFrame(rows_err, schema={"record": pl.Int64, "line": pl.Int64, "byte_offset": pl.Int64,
+                                              "item": pl.String, "rule": pl.String, "value": pl.String,
+                                              "message": pl.String}, orient="row")
+        return errs, ok_rows.cast(GAIJI_SCHEMA)
 
     def _relabel(self, errs: pl.DataFrame, spec: FileSpec) -> pl.DataFrame:
         """A typed cell that fails because of a trap or a 外字 gets the character error instead."""
