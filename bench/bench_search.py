@@ -328,24 +328,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000 if FULL else 100_000, help="residents to load")
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--keep", metavar="NAME", help="load into database NAME once and keep it (tuning)")
     args = parser.parse_args()
-    name = f"lgcloud_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    name = args.keep or f"lgcloud_bench_{uuid.uuid4().hex[:8]}"
     owner = f"postgresql+psycopg://postgres@localhost:5432/{name}"
     app = f"postgresql+psycopg://lgcloud_app@localhost:5432/{name}"
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        upgrade(owner)
-        started = time.perf_counter()
-        rows = load(owner, args.rows)
-        print(
-            f"loaded {args.rows:,} residents ({rows:,} history rows) with COPY + index build "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
+        if not exists:
+            upgrade(owner)
+            started = time.perf_counter()
+            rows = load(owner, args.rows)
+            print(
+                f"loaded {args.rows:,} residents ({rows:,} history rows) with COPY + index build "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
         runs = run(app, owner, args.queries)
     finally:
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not args.keep:
+            with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     anchor = p95(runs["pk"])
     ok = True
     for kind, label in (("kana", "fuzzy kana"), ("variant", "異体字 name")):

@@ -118,3 +118,10 @@ def test_search_and_view_are_audited(desk: Desk, town: dict[str, str]) -> None:
         actions = s.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars().all()
     assert len(actions) == before + 2
     assert actions[-2:] == ["resident:record:search", "resident:record:read"]
+
+
+def test_too_many_hits_are_capped_with_a_notice(desk: Desk, town: dict[str, str], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(queries, "MAX_HITS", 2)
+    with desk.db.session(desk.lg_code) as s:
+        page = queries.find(s, desk.lg_code, SearchQuery(kana="ヤマダ"))
+    assert (page.truncated, page.total, len(page.rows)) == (True, 2, 2)

@@ -24,6 +24,8 @@ from lgcloud.residents.repository import ido_from, row_from
 from lgcloud.tenancy.audit import record_audit
 
 MAX_PER_PAGE = 100
+#: A search lists at most this many persons; beyond it the clerk is asked for another condition.
+MAX_HITS = 1000
 _TOP = "\U0010ffff"
 MASK = "************"
 
@@ -76,27 +78,31 @@ class SearchPage:
     per_page: int
     has_next: bool
     query: SearchQuery = field(default_factory=SearchQuery)
+    truncated: bool = False  # more than MAX_HITS persons matched
+    total: int = 0  # persons found (at most MAX_HITS)
 
 
 def _prefix(column: Any, value: str) -> Any:
     return and_(column >= value, column < value + _TOP)
 
 
-def _name_alternatives(text: str, full: Any, mei: Any, alias: Any, key: Any) -> list[Any]:
+Alternative = tuple[Any, Any]  # (key column that drives the scan, condition)
+
+
+def _name_alternatives(text: str, full: Any, mei: Any, alias: Any, key: Any) -> list[Alternative]:
     """Prefix of the whole name; one word also of the 名 alone and of 旧氏/通称 (one branch each)."""
     k = key(text)
     if k is None:
         return []
-    if any(ch in text.strip() for ch in " \u3000"):
-        return [_prefix(full, k)]
-    return [_prefix(full, k), _prefix(mei, k), _prefix(alias, k)]
+    columns = [full] if any(ch in text.strip() for ch in " \u3000") else [full, mei, alias]
+    return [(column, _prefix(column, k)) for column in columns]
 
 
-def _conditions(q: SearchQuery) -> tuple[list[Any], list[list[Any]]]:
+def _conditions(q: SearchQuery) -> tuple[list[Any], list[list[Alternative]]]:
     """(conditions every row must meet, groups of alternatives — one of each group must hold)."""
     h = history.c
     conds: list[Any] = []
-    groups: list[list[Any]] = []
+    groups: list[list[Alternative]] = []
     if q.name and (alternatives := _name_alternatives(q.name, h.name_key, h.name_mei_key, h.alias_key, keys.name_key)):
         groups.append(alternatives)
     if q.kana and (
@@ -108,8 +114,9 @@ def _conditions(q: SearchQuery) -> tuple[list[Any], list[list[Any]]]:
         if parsed.value is None:
             raise InvalidField("生年月日は年月日まで入力してください", field="birth_date")
         conds.append(h.birth_date == parsed.value)
+        groups.append([(h.birth_date, True)])
     if q.address and (k := keys.address_key(q.address)):
-        conds.append(_prefix(h.address_key, k))
+        groups.append([(h.address_key, _prefix(h.address_key, k))])
     for column, value in (
         (h.sex, q.sex),
         (h.atena_no, q.atena_no),
@@ -123,8 +130,9 @@ def _conditions(q: SearchQuery) -> tuple[list[Any], list[list[Any]]]:
     return conds, groups
 
 
-def _branch(lg_code: str, q: SearchQuery, conditions: Sequence[Any]) -> Select[Any]:
-    stmt = select(history.c.atena_no).where(history.c.lg_code == lg_code, *conditions)
+def _branch(lg_code: str, q: SearchQuery, conditions: Sequence[Any], combo: Sequence[Alternative]) -> Select[Any]:
+    """One index range scan, stopped after MAX_HITS + 1 rows in index order (bounded cost on any size)."""
+    stmt = select(history.c.atena_no).where(history.c.lg_code == lg_code, *conditions, *(c for _, c in combo))
     if not q.include_history or not q.include_removed:
         on = [current.c.lg_code == history.c.lg_code, current.c.atena_no == history.c.atena_no]
         if not q.include_history:
@@ -132,26 +140,30 @@ def _branch(lg_code: str, q: SearchQuery, conditions: Sequence[Any]) -> Select[A
         stmt = stmt.join(current, and_(*on))
         if not q.include_removed:
             stmt = stmt.where(current.c.status == Status.RESIDENT.value)
-    return stmt
+    driving = combo[0][0] if combo else history.c.atena_no
+    limited = stmt.order_by(driving, history.c.atena_no).limit(MAX_HITS + 1).subquery()
+    return select(limited.c.atena_no)
 
 
 def find(session: Session, lg_code: str, q: SearchQuery) -> SearchPage:
     """Search without auditing (internal). Results are the persons' current rows, by 宛名番号.
 
-    Alternatives (氏名 / 名 / 旧氏・通称) are a UNION of branches rather than an OR, so each branch is an
-    index-only range scan on its (lg_code, key, 宛名番号) index.
+    Alternatives (氏名 / 名 / 旧氏・通称) are a UNION of branches rather than an OR, each an index-only range
+    scan on its (lg_code, key, 宛名番号) index. More than ``MAX_HITS`` persons: the page says so
+    (``truncated``) and lists the first ones in key order — the clerk adds a condition.
     """
     if q.is_empty():
         raise InvalidField("検索条件を1つ以上入力してください", field="query")
     per_page = max(1, min(q.per_page, MAX_PER_PAGE))
     page = max(1, q.page)
     conds, groups = _conditions(q)
-    branches = [_branch(lg_code, q, [*conds, *combo]) for combo in itertools.product(*groups)]
-    found_q = branches[0].distinct().subquery() if len(branches) == 1 else union(*branches).subquery()
-    stmt = select(found_q.c.atena_no).order_by(found_q.c.atena_no).limit(per_page + 1).offset((page - 1) * per_page)
-    found = [r[0] for r in session.execute(stmt)]
-    rows = current_rows(session, lg_code, found[:per_page])
-    return SearchPage(rows, page, per_page, len(found) > per_page, q)
+    combos = list(itertools.product(*groups))
+    found = sorted({r[0] for r in session.execute(union(*(_branch(lg_code, q, conds, c) for c in combos)))})
+    truncated = len(found) > MAX_HITS
+    found = found[:MAX_HITS]
+    start = (page - 1) * per_page
+    rows = current_rows(session, lg_code, found[start : start + per_page])
+    return SearchPage(rows, page, per_page, len(found) > start + per_page, q, truncated=truncated, total=len(found))
 
 
 def current_rows(session: Session, lg_code: str, atena_nos: list[str]) -> list[Row]:

@@ -33,6 +33,8 @@ class SearchResult(BaseModel):
     page: int
     per_page: int
     has_next: bool
+    total: int = Field(description="persons found (at most queries.MAX_HITS)")
+    truncated: bool = Field(description="more persons matched than listed: add a condition")
 
 
 class IdoRequest(BaseModel):
@@ -95,6 +97,8 @@ def search_residents(
         page=found.page,
         per_page=found.per_page,
         has_next=found.has_next,
+        total=found.total,
+        truncated=found.truncated,
     )
 
 
