@@ -50,3 +50,11 @@ def test_usage_errors_exit_two(tmp_path: Path) -> None:
 def test_layout_doc_prints_markdown() -> None:
     res = runner.invoke(cli.app, ["layout-doc", "juki"])
     assert res.exit_code == 0 and res.stdout.startswith("# 住民基本台帳")
+
+
+def test_layout_schema_is_json_schema() -> None:
+    import jsonschema
+
+    res = runner.invoke(cli.app, ["layout-schema"])
+    assert res.exit_code == 0
+    jsonschema.Draft202012Validator.check_schema(json.loads(res.stdout))

@@ -122,3 +122,11 @@ def layout_doc(
         console.print(f"書き出しました: {out}")
     else:
         typer.echo(text, nl=False)
+
+
+@app.command("layout-schema")
+def layout_schema() -> None:
+    """レイアウト YAML の JSON Schema を出力します (エディタの補完・検証用)。"""
+    from lgcloud.layout.schema import LAYOUT_SCHEMA
+
+    typer.echo(json.dumps(LAYOUT_SCHEMA, ensure_ascii=False, indent=2))
