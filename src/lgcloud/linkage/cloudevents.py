@@ -59,6 +59,17 @@ def protection_flags(session: Session, lg_code: str, atena_nos: list[str]) -> di
 
 
 def municipality(session: Session, lg_code: str) -> vocabulary.Municipality:
+    """都道府県 and name of a municipality (platform data, fixed by its code: cached per process)."""
+    key = (str(session.get_bind().url), lg_code)
+    if key not in _PLACES:
+        _PLACES[key] = _load_municipality(session, lg_code)
+    return _PLACES[key]
+
+
+_PLACES: dict[tuple[str, str], vocabulary.Municipality] = {}
+
+
+def _load_municipality(session: Session, lg_code: str) -> vocabulary.Municipality:
     row = session.execute(
         text("SELECT prefecture, name FROM tenancy_municipalities WHERE lg_code = :c"), {"c": lg_code}
     ).first()
@@ -94,6 +105,8 @@ def envelopes(
     protection: ProtectionCheck | None = None,
 ) -> list[dict[str, Any]]:
     """The CloudEvents of ``events`` (one municipality), in the given order."""
+    if not events:
+        return []
     check = protection or protection_flags
     rows, idos = _rows(session, lg_code, events), _idos(session, lg_code, events)
     place = municipality(session, lg_code)

@@ -60,7 +60,8 @@ deliveries = Table(
     Column("event_id", String(36), nullable=False),
     Column("event_type", String(80), nullable=False),
     Column("state", String(10), nullable=False),  # pending | delivered | dead
-    Column("attempts", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),  # in the current round (reset by a manual retry / replay)
+    Column("tries", Integer, nullable=False),  # every attempt ever: numbers linkage_attempts
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("last_status", Integer),
     Column("last_error", Text),

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -54,7 +54,8 @@ class Job:
     sub_id: int
     seq: int
     event_id: str
-    attempt: int
+    attempt: int  # in this round (drives the backoff and the dead state)
+    ordinal: int  # ever (numbers the attempt record)
     url: str
     secret: str
     body: bytes
@@ -136,6 +137,7 @@ def _queue(session: Session, lg_code: str, sub_id: int, events: list[outbox.Outb
             "event_type": e.type,
             "state": "pending",
             "attempts": 0,
+            "tries": 0,
             "next_attempt_at": now,
             "created_at": now,
         }
@@ -160,6 +162,7 @@ def claim(session: Session, lg_code: str, now: datetime, policy: RetryPolicy) ->
             deliveries.c.seq,
             deliveries.c.event_id,
             deliveries.c.attempts,
+            deliveries.c.tries,
             subscriptions.c.url,
             subscriptions.c.secret,
         )
@@ -182,17 +185,27 @@ def claim(session: Session, lg_code: str, now: datetime, policy: RetryPolicy) ->
     if not due:
         return []
     lease = now + timedelta(seconds=policy.lease_seconds)
-    for row in due:
-        session.execute(
-            update(deliveries)
-            .where(
-                deliveries.c.lg_code == lg_code, deliveries.c.sub_id == row["sub_id"], deliveries.c.seq == row["seq"]
-            )
-            .values(next_attempt_at=lease)
+    session.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.lg_code == lg_code,
+            tuple_(deliveries.c.sub_id, deliveries.c.seq).in_([(r["sub_id"], r["seq"]) for r in due]),
         )
+        .values(next_attempt_at=lease)
+    )
     bodies = _bodies(session, lg_code, sorted({r["seq"] for r in due}))
     return [
-        Job(lg_code, r["sub_id"], r["seq"], r["event_id"], r["attempts"] + 1, r["url"], r["secret"], bodies[r["seq"]])
+        Job(
+            lg_code,
+            r["sub_id"],
+            r["seq"],
+            r["event_id"],
+            r["attempts"] + 1,
+            r["tries"] + 1,
+            r["url"],
+            r["secret"],
+            bodies[r["seq"]],
+        )
         for r in due
         if r["seq"] in bodies
     ]
@@ -223,37 +236,48 @@ def send(client: httpx.Client, job: Job, timeout: float) -> Outcome:
     return Outcome(job, status, error, int((time.perf_counter() - started) * 1000))
 
 
-def record(session: Session, outcome: Outcome, now: datetime, policy: RetryPolicy) -> str:
-    """Store one attempt and the delivery's new state; returns that state."""
-    job = outcome.job
-    ordinal = session.execute(
-        select(func.coalesce(func.max(attempts.c.attempt), 0) + 1).where(
-            attempts.c.lg_code == job.lg_code, attempts.c.sub_id == job.sub_id, attempts.c.seq == job.seq
-        )
-    ).scalar_one()  # every attempt ever, across manual retries and replays
+def record(session: Session, outcomes: list[Outcome], now: datetime, policy: RetryPolicy) -> list[str]:
+    """Store the attempts and the deliveries' new states (successes in one statement per group)."""
+    if not outcomes:
+        return []
     session.execute(
-        attempts.insert().values(
-            lg_code=job.lg_code,
-            sub_id=job.sub_id,
-            seq=job.seq,
-            attempt=ordinal,
-            at=now,
-            status_code=outcome.status_code,
-            error=outcome.error,
-            duration_ms=outcome.duration_ms,
-        )
-    )
-    if outcome.ok:
-        values: dict[str, Any] = {"state": "delivered", "delivered_at": now, "last_error": None}
-    elif job.attempt >= policy.max_attempts:
-        values = {"state": "dead", "last_error": outcome.error}
+        attempts.insert(),
+        [
+            {"lg_code": o.job.lg_code, "sub_id": o.job.sub_id, "seq": o.job.seq, "attempt": o.job.ordinal, "at": now,
+             "status_code": o.status_code, "error": o.error, "duration_ms": o.duration_ms}
+            for o in outcomes
+        ],
+    )  # fmt: skip
+    ok: dict[tuple[str, int, int | None], list[int]] = defaultdict(list)
+    states = []
+    for o in outcomes:
+        if o.ok:
+            ok[(o.job.lg_code, o.job.sub_id, o.status_code)].append(o.job.seq)
+            states.append("delivered")
+        else:
+            states.append(_record_failure(session, o, now, policy))
+    for (lg_code, sub_id, status), seqs in ok.items():
+        session.execute(
+            update(deliveries)
+            .where(deliveries.c.lg_code == lg_code, deliveries.c.sub_id == sub_id, deliveries.c.seq.in_(seqs))
+            .values(state="delivered", delivered_at=now, last_error=None, last_status=status,
+                    attempts=deliveries.c.attempts + 1, tries=deliveries.c.tries + 1)
+        )  # fmt: skip
+    return states
+
+
+def _record_failure(session: Session, outcome: Outcome, now: datetime, policy: RetryPolicy) -> str:
+    job = outcome.job
+    if job.attempt >= policy.max_attempts:
+        values: dict[str, Any] = {"state": "dead"}
     else:
-        values = {"state": "pending", "next_attempt_at": now + policy.delay(job.attempt), "last_error": outcome.error}
+        values = {"state": "pending", "next_attempt_at": now + policy.delay(job.attempt)}
     session.execute(
         update(deliveries)
         .where(deliveries.c.lg_code == job.lg_code, deliveries.c.sub_id == job.sub_id, deliveries.c.seq == job.seq)
-        .values(attempts=job.attempt, last_status=outcome.status_code, **values)
-    )
+        .values(attempts=job.attempt, tries=job.ordinal, last_status=outcome.status_code, last_error=outcome.error,
+                **values)
+    )  # fmt: skip
     return str(values["state"])
 
 
@@ -307,8 +331,7 @@ def _tick_one(
         return
     outcomes = _send_all(jobs, policy, client)
     with database.session(lg_code) as session:
-        for outcome in outcomes:
-            state = record(session, outcome, now, policy)
+        for state in record(session, outcomes, now, policy):
             report.delivered += state == "delivered"
             report.dead += state == "dead"
             report.failed += state != "delivered"
