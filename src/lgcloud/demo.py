@@ -47,6 +47,7 @@ def seed_demo(
                 _ensure_user(session, username, role, lg_code=lg_code)
                 logins.append((username, DEMO_PASSWORD, role, f"{municipality.name} ({lg_code})"))
         _seed_residents(database, lg_code, residents_per_municipality, console)
+    _seed_analytics(database)
     return logins
 
 
@@ -69,6 +70,16 @@ def _ensure_user(
             display_name=f"デモ {username}",
             actor="demo",
         )
+
+
+def _seed_analytics(database: Database) -> None:
+    """Synthetic (架空) national status data whose totals are the published Tables 1–3, once."""
+    from lgcloud.analytics.models import StatusSnapshot
+    from lgcloud.analytics.service import load_demo
+
+    with database.session(PLATFORM_CHAIN) as session:
+        if session.execute(select(StatusSnapshot).limit(1)).scalar_one_or_none() is None:
+            load_demo(session)
 
 
 def _seed_residents(database: Database, lg_code: str, count: int, console: Console) -> None:
