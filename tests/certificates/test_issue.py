@@ -13,7 +13,6 @@ from pdfminer.high_level import extract_text
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from conftest import ADDRESS, HEAD, SECRET, TODAY, WIFE, Family
 from lgcloud.certificates import services
 from lgcloud.certificates.glyphs import UnmappedGaiji
 from lgcloud.certificates.model import CertificateOptions, CertType
@@ -27,14 +26,14 @@ CLERK = services.Staff("clerk-182079")
 SUPERVISOR = services.Staff("supervisor-182079", can_read_mynumber=True)
 
 
-def _issue(database, family: Family, request: services.IssueRequest, staff=CLERK) -> services.IssuedCertificate:  # type: ignore[no-untyped-def]
+def _issue(database, family, request: services.IssueRequest, staff=CLERK) -> services.IssuedCertificate:  # type: ignore[no-untyped-def]
     with database.session(family.lg_code) as session:
-        outcome = services.issue(session, family.lg_code, request, staff, secret=SECRET, today=TODAY)
+        outcome = services.issue(session, family.lg_code, request, staff, secret=family.secret, today=family.today)
     outcome.disclosure.raise_if_refused()
     return outcome.issued[0]
 
 
-def _pdf(database, family: Family, issue_id: int) -> bytes:  # type: ignore[no-untyped-def]
+def _pdf(database, family, issue_id: int) -> bytes:  # type: ignore[no-untyped-def]
     with database.session(family.lg_code) as session:
         return services.download(session, family.lg_code, issue_id, CLERK).pdf
 
@@ -43,7 +42,7 @@ def _pages(pdf: bytes) -> list[str]:
     return [extract_text(io.BytesIO(pdf), page_numbers=[i]) for i in range(len(PdfReader(io.BytesIO(pdf)).pages))]
 
 
-def test_household_certificate(database, family: Family) -> None:  # type: ignore[no-untyped-def]
+def test_household_certificate(database, family) -> None:  # type: ignore[no-untyped-def]
     options = CertificateOptions(with_history=True, include_head_relation=True)
     request = services.IssueRequest(CertType.JUMINHYO_SETAI, setai_no=family.setai_no, options=options)
     issued = _issue(database, family, request)
@@ -55,9 +54,9 @@ def test_household_certificate(database, family: Family) -> None:  # type: ignor
     for number, page in enumerate(pages, start=1):
         assert f"20250630 鯖江市 本庁1 プリンタ001 001 {number}/{len(pages)}" in page
     assert "住民票の写し" in text and "世帯連記式" in text
-    assert f"福井県鯖江市{ADDRESS}" in text and "鯖江ハイツ101" in text
+    assert f"福井県鯖江市{family.address}" in text and "鯖江ハイツ101" in text
     # 世帯員の並び順: 世帯主, 妻, 子 (entered as 子, 妻, 世帯主); IVS kept in the text layer
-    order = [text.index(HEAD), text.index(WIFE), text.index("葛西　一郎")]
+    order = [text.index(family.head_name), text.index(family.wife_name), text.index(family.son_name)]
     assert order == sorted(order)
     assert "令和7年4月1日" in text and "国内転入" in text  # 和暦 dates and the history
     # omitted unless requested: 本籍・筆頭者, 住民票コード, 個人番号
@@ -70,7 +69,7 @@ def test_household_certificate(database, family: Family) -> None:  # type: ignor
     assert issued.items[:3] == ["住所", "方書", "世帯主"] and "異動履歴" in issued.items
 
 
-def test_only_the_ipamj_subset_is_embedded(database, family: Family) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_ipamj_subset_is_embedded(database, family) -> None:  # type: ignore[no-untyped-def]
     request = services.IssueRequest(CertType.JUMINHYO, atena_nos=(family.wife,))
     pdf = _pdf(database, family, _issue(database, family, request).issue_id)
     assert len(pdf) < 400_000  # a subset, not the 46 MB font
@@ -84,31 +83,33 @@ def test_only_the_ipamj_subset_is_embedded(database, family: Family) -> None:  #
     assert " yes yes yes " in fonts[0]  # embedded, subset, ToUnicode
 
 
-def test_history_reissue_disposal_and_verification(database, family: Family) -> None:  # type: ignore[no-untyped-def]
+def test_history_reissue_disposal_and_verification(database, family) -> None:  # type: ignore[no-untyped-def]
     request = services.IssueRequest(CertType.JUMINHYO, atena_nos=(family.head,), copies=2)
     with database.session(family.lg_code) as session:
-        outcome = services.issue(session, family.lg_code, request, CLERK, secret=SECRET, today=TODAY)
+        outcome = services.issue(session, family.lg_code, request, CLERK, secret=family.secret, today=family.today)
     first, second = outcome.issued
     assert [first.issue_no[-3:], second.issue_no[-3:]] == ["001", "002"]  # each copy its own number
     with database.session(family.lg_code) as session:
         stored = services.download(session, family.lg_code, first.issue_id, CLERK).pdf
         assert services.rerender(session, family.lg_code, first.issue_id) == stored  # reproducible
-        check = services.verify(session, family.lg_code, first.verification, CLERK, secret=SECRET)
-        assert check.valid and check.names == (HEAD,)
+        check = services.verify(session, family.lg_code, first.verification, CLERK, secret=family.secret)
+        assert check.valid and check.names == (family.head_name,)
         forged = first.verification[:-4] + "AAAA"
-        assert not services.verify(session, family.lg_code, forged, CLERK, secret=SECRET).valid
+        assert not services.verify(session, family.lg_code, forged, CLERK, secret=family.secret).valid
         assert not services.verify(
             session, family.lg_code, first.verification, CLERK, secret="another-secret-key"
         ).valid
-        assert not services.verify(session, family.lg_code, "nonsense", CLERK, secret=SECRET).valid
+        assert not services.verify(session, family.lg_code, "nonsense", CLERK, secret=family.secret).valid
         services.dispose(session, family.lg_code, second.issue_id, CLERK, "印刷不良")
-        disposed = services.verify(session, family.lg_code, second.verification, CLERK, secret=SECRET)
+        disposed = services.verify(session, family.lg_code, second.verification, CLERK, secret=family.secret)
         assert not disposed.valid and "処分済み" in disposed.message
-        again = services.reissue(session, family.lg_code, first.issue_id, CLERK, secret=SECRET, today=TODAY)
+        again = services.reissue(
+            session, family.lg_code, first.issue_id, CLERK, secret=family.secret, today=family.today
+        )
     copy = again.issued[0]
     assert copy.reissue_of == first.issue_id and copy.issue_no.endswith("003")
     text = extract_text(io.BytesIO(_pdf(database, family, copy.issue_id)))
-    assert "再交付" in text and HEAD in text
+    assert "再交付" in text and family.head_name in text
     with database.session(family.lg_code) as session:
         history = services.list_issues(session, family.lg_code, atena_no=family.head)
         assert [h.issue_id for h in history] == [copy.issue_id, second.issue_id, first.issue_id]
@@ -118,7 +119,7 @@ def test_history_reissue_disposal_and_verification(database, family: Family) -> 
     assert {"certificate:issue", "certificate:download", "certificate:dispose", "certificate:verify"} <= actions
 
 
-def test_requested_items_and_mynumber_permission(database, family: Family) -> None:  # type: ignore[no-untyped-def]
+def test_requested_items_and_mynumber_permission(database, family) -> None:  # type: ignore[no-untyped-def]
     options = CertificateOptions(
         include_honseki=True,
         include_juminhyo_code=True,
@@ -128,7 +129,7 @@ def test_requested_items_and_mynumber_permission(database, family: Family) -> No
     )
     request = services.IssueRequest(CertType.JUMINHYO, atena_nos=(family.head,), options=options)
     with database.session(family.lg_code) as session, pytest.raises(PermissionDenied):
-        services.issue(session, family.lg_code, request, CLERK, secret=SECRET, today=TODAY)
+        services.issue(session, family.lg_code, request, CLERK, secret=family.secret, today=family.today)
     issued = _issue(database, family, request, staff=SUPERVISOR)
     text = extract_text(io.BytesIO(_pdf(database, family, issued.issue_id)))
     for present in (
@@ -147,7 +148,7 @@ def test_requested_items_and_mynumber_permission(database, family: Family) -> No
     assert row == 1
 
 
-def test_removed_record_and_move_out_certificate(database, family: Family) -> None:  # type: ignore[no-untyped-def]
+def test_removed_record_and_move_out_certificate(database, family) -> None:  # type: ignore[no-untyped-def]
     move_out = MoveOut(
         atena_nos=[family.son],
         move_out_to="東京都新宿区西新宿2丁目8番1号",
@@ -155,7 +156,7 @@ def test_removed_record_and_move_out_certificate(database, family: Family) -> No
         todokede_date=date(2025, 6, 20),
     )
     with database.session(family.lg_code) as session:
-        record_ido(session, family.lg_code, Actor("clerk-test"), move_out, today=TODAY)
+        record_ido(session, family.lg_code, Actor("clerk-test"), move_out, today=family.today)
     johyo = _issue(database, family, services.IssueRequest(CertType.JOHYO, atena_nos=(family.son,)))
     text = extract_text(io.BytesIO(_pdf(database, family, johyo.issue_id)))
     assert "住民票の除票の写し" in text and "国内転出" in text and "東京都新宿区西新宿2丁目8番1号" in text
@@ -167,23 +168,17 @@ def test_removed_record_and_move_out_certificate(database, family: Family) -> No
             family.lg_code,
             services.IssueRequest(CertType.JOHYO, atena_nos=(family.head,)),
             CLERK,
-            secret=SECRET,
-            today=TODAY,
+            secret=family.secret,
+            today=family.today,
         )
     assert getattr(wrong.value, "code", "") == "certificate-not-removed"
 
 
-def test_unmapped_gaiji_blocks_issuance_and_writes_nothing(database, family: Family) -> None:  # type: ignore[no-untyped-def]
-    from conftest import persons
-    from lgcloud.residents.commands import AddressInput, MoveIn
-
-    odd = persons()[0].model_copy(update={"shimei": "外\ue000字　太郎", "zokugara": "世帯主"})
-    command = MoveIn(ido_date="2025-04-01", persons=[odd], address=AddressInput(address="本町二丁目2番地"))
-    with database.session(family.lg_code) as session:
-        atena_no = record_ido(session, family.lg_code, Actor("clerk-test"), command, today=TODAY).rows[0].atena_no
+def test_unmapped_gaiji_blocks_issuance_and_writes_nothing(database, family, single_resident) -> None:  # type: ignore[no-untyped-def]
+    atena_no = single_resident("外\ue000字　太郎")  # a vendor 外字 in the private use area, never mapped
     request = services.IssueRequest(CertType.JUMINHYO, atena_nos=(atena_no,))
     with database.session(family.lg_code) as session, pytest.raises(UnmappedGaiji) as raised:
-        services.issue(session, family.lg_code, request, CLERK, secret=SECRET, today=TODAY)
+        services.issue(session, family.lg_code, request, CLERK, secret=family.secret, today=family.today)
     assert "U+E000" in raised.value.message and "未登録外字" in raised.value.message
     with database.session(family.lg_code) as session:
         assert session.execute(select(func.count()).select_from(issues)).scalar() == 0

@@ -6,10 +6,8 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from pdfminer.high_level import extract_text
 
-from conftest import ADDRESS, register_family
 from lgcloud.web.app import iter_routes
 
 API = "/api/v1/municipalities/{lg}"
@@ -17,11 +15,6 @@ API = "/api/v1/municipalities/{lg}"
 
 def _household_body(family, **extra):  # type: ignore[no-untyped-def]
     return {"type": "juminhyo_setai", "setai_no": family.setai_no, "options": {"include_head_relation": True}, **extra}
-
-
-@pytest.fixture
-def family(app, database, tenants):  # type: ignore[no-untyped-def]
-    return register_family(database, tenants.a)
 
 
 def test_api_issue_download_verify_dispose_reissue(app, family, login_as) -> None:  # type: ignore[no-untyped-def]
@@ -42,7 +35,7 @@ def test_api_issue_download_verify_dispose_reissue(app, family, login_as) -> Non
     history = clerk.get(base, params={"atena_no": family.wife}).json()["issues"]
     assert [h["issue_id"] for h in history] == [record["issue_id"]]
     verified = clerk.post(base + "/verify", json={"code": "LGCLOUD-CERT:" + record["verification"]}).json()
-    assert verified["valid"] and ADDRESS not in str(verified)
+    assert verified["valid"] and family.address not in str(verified)
     assert clerk.post(f"{base}/{record['issue_id']}/disposal", json={"reason": "汚損"}).status_code == 200
     assert clerk.post(f"{base}/{record['issue_id']}/disposal", json={"reason": "again"}).status_code == 409
     reissued = clerk.post(f"{base}/{record['issue_id']}/reissue", json={})
@@ -83,7 +76,7 @@ def test_support_target_certificate_needs_the_supervisors_release(app, family, l
     state = clerk.get(f"{base}/protection/persons/{family.wife}").json()
     assert state["support_target"] and state["linkage"]["support_target"] and "支援対象者" in state["label"]
     refused = clerk.post(base + "/certificates", json=_household_body(family))
-    assert refused.status_code == 403 and ADDRESS not in refused.text
+    assert refused.status_code == 403 and family.address not in refused.text
     problem = refused.json()
     assert problem["code"] == "protection-refused" and problem["blocked"] == [family.wife]
     request_id = problem["request_id"]
@@ -184,16 +177,22 @@ def _flagged_for_linkage(template: str, text: str) -> bool:
     return linkage and '"支援対象者":false' not in text.replace(" ", "")
 
 
-def _scan(app, client, values: dict[str, str], query: dict[str, str]) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+def _ours(template: str) -> bool:
+    return "/certificates" in template or "/protection" in template
+
+
+def _scan(app, client, values: dict[str, str], query: dict[str, str], address: str) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
     leaks = {}
     for template, route in iter_routes(app):
         if "{lg_code}" not in template:
             continue
         path = PLACEHOLDER.sub(lambda m: values.get(m.group(1), "1"), template)
         for method in sorted(route.methods - {"HEAD"}):
+            if method != "GET" and not _ours(template):
+                continue  # other packages' writes (exports, jobs) are not triggered blind
             response = client.request(method, path, params=query, json={}, follow_redirects=True)
             text = _text(response)
-            if ADDRESS in text and not _flagged_for_linkage(template, text):
+            if address in text and not _flagged_for_linkage(template, text):
                 leaks[(method, template)] = response.status_code
     return leaks
 
@@ -218,7 +217,7 @@ def test_a_support_targets_address_never_leaves_without_a_release(app, database,
     issued = clerk.post(API.format(lg=family.lg_code) + "/certificates", json=_household_body(family)).json()
     issue_id = str(issued["issued"][0]["issue_id"])  # issued before the 申出: its PDF holds the address
     before = clerk.get(f"/m/{tenants.a}/certificates/{issue_id}/pdf")
-    assert ADDRESS in _text(before)  # what the scan looks for is really there before the 申出
+    assert family.address in _text(before)  # what the scan looks for is really there before the 申出
     support_id = _protect(supervisor, family, family.wife, family.head, family.son)
     with database.session(tenants.a) as session:
         token, _ = tenancy.create_token(session, lg_code=tenants.a, name="国保", scopes=sorted(tenancy.TOKEN_SCOPES))
@@ -236,7 +235,7 @@ def test_a_support_targets_address_never_leaves_without_a_release(app, database,
         "code": issued["issued"][0]["verification"],
     }
     for who, client in (("clerk", clerk), ("token", linked)):
-        leaks = _scan(app, client, values, query)
+        leaks = _scan(app, client, values, query, family.address)
         unexpected = {
             k: v
             for k, v in leaks.items()
