@@ -114,23 +114,23 @@ def test_scan_maps_keys_that_are_jis_characters() -> None:
     assert result.inventory.counts[CharClass.MJ] == 2
 
 
-@pytest.mark.parametrize("with_svs", [False, True])
-def test_vectorised_and_regex_scans_agree(monkeypatch: pytest.MonkeyPatch, with_svs: bool) -> None:
+@pytest.mark.parametrize("alphabet", ["bmp", "bmp+svs", "all"])
+def test_vectorised_and_regex_scans_agree(monkeypatch: pytest.MonkeyPatch, alphabet: str) -> None:
     import random
 
     from lgcloud.moji import text as text_module
 
     rnd = random.Random(5)
-    bmp = [c for c in ALPHABET if ord(c) <= 0xFFFF and (with_svs or c != "\ufe00")] + ["\ue001", "\u9ad8"]
-    long_text = "".join(rnd.choices(bmp, k=text_module.VECTOR_MIN + 5000))
+    chars = [c for c in ALPHABET if alphabet == "all" or (ord(c) <= 0xFFFF and (alphabet != "bmp" or c != "\ufe00"))]
+    chars += ["\ue001", "\u9ad8", "\ud800"]  # an unmapped 外字, a mapped JIS character, a lone surrogate
+    long_text = "\ufe00" + "".join(rnd.choices(chars, k=text_module.VECTOR_MIN + 5000))
     mapping = {"\ue000": "\U00020bb7", "橋": "髙", "\u9ad8": "髙"}  # two sources, one glyph
+    assert text_module._units(long_text) is not None
     vectorised = text_module.scan(long_text, mapping)
-    units = text_module._bmp_units(long_text)
-    took_numpy = text_module._scan_vectorised(long_text, units, mapping, 5, text_module.get_index()) is not None
-    assert took_numpy is not with_svs  # a selector sends the text down the per-occurrence path
     monkeypatch.setattr(text_module, "VECTOR_MIN", 10**12)
     regex = text_module.scan(long_text, mapping)
     assert vectorised.text == regex.text and vectorised.unmapped == regex.unmapped
+    assert vectorised.replaced == regex.replaced
     assert vectorised.inventory.counts == regex.inventory.counts
     assert {k: (o.count, o.positions) for k, o in vectorised.inventory.chars.items()} == {
         k: (o.count, o.positions) for k, o in regex.inventory.chars.items()

@@ -8,6 +8,7 @@ SVS U+FE00–FE0F). Offsets are code-point offsets into the Python ``str``. Noth
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -149,6 +150,8 @@ def pattern_for(mapping: Mapping[str, str] | None) -> re.Pattern[str]:
 
 #: Below this length the regex path is cheaper than setting up numpy arrays.
 VECTOR_MIN = 65536
+#: Size of a str object holding one character above U+FFFF (CPython: header + 2 × 4 bytes).
+_WIDE_HEADER = sys.getsizeof("\U00010000") - 8
 
 
 def count_ascii(text: str) -> int:
@@ -157,9 +160,9 @@ def count_ascii(text: str) -> int:
 
 
 @lru_cache(maxsize=32)
-def _non_basic_table(also: frozenset[str]) -> Any:
-    """numpy lookup table over the BMP: True where a code point is outside ASCII/JIS X 0208 (or in ``also``)."""
-    table = np.ones(0x10000, dtype=bool)
+def _non_basic_table(also: frozenset[str], wide: bool) -> Any:
+    """numpy lookup table: True where a code point is outside ASCII/JIS X 0208 (or in ``also``)."""
+    table = np.ones(0x110000 if wide else 0x10000, dtype=bool)
     table[:0x80] = False
     table[[ord(c) for c in jis0208_chars() if len(c) == 1]] = False
     for char in also:
@@ -170,6 +173,17 @@ def _non_basic_table(also: frozenset[str]) -> Any:
 def _also(mapping: Mapping[str, str] | None) -> frozenset[str]:
     basic = jis0208_chars()
     return frozenset(k for k in mapping or () if k in basic)
+
+
+def _units(text: str) -> Any:
+    """The code points of a long text as a numpy array (UTF-16 units when all are ≤ U+FFFF), else None."""
+    if np is None or len(text) < VECTOR_MIN:
+        return None
+    if sys.getsizeof(text) < _WIDE_HEADER + 4 * (len(text) + 1):  # CPython stores it with ≤ 2 bytes a char
+        units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+        if len(units) == len(text):
+            return units
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _non_basic_offsets(units: Any, table: Any, step: int = 1 << 16) -> tuple[Any, int]:
@@ -186,12 +200,28 @@ def _non_basic_offsets(units: Any, table: Any, step: int = 1 << 16) -> tuple[Any
     return np.flatnonzero(mask), ascii_count
 
 
-def _bmp_units(text: str) -> Any:
-    """UTF-16 code units of a long text whose code points are all ≤ U+FFFF (else None)."""
-    if np is None or len(text) < VECTOR_MIN:
+def _selector_involved(offsets: Any, codes: Any) -> Any:
+    """Mask of the matches that are variation selectors or directly followed by one (None if there are none)."""
+    wide = codes.astype(np.uint32)
+    is_vs = ((wide >= 0xFE00) & (wide <= 0xFE0F)) | ((wide >= 0xE0100) & (wide <= 0xE01EF))
+    if not is_vs.any():
         return None
-    units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
-    return units if len(units) == len(text) else None
+    before_vs = np.zeros(len(codes), dtype=bool)
+    before_vs[:-1] = is_vs[1:] & (offsets[1:] == offsets[:-1] + 1)
+    return is_vs | before_vs
+
+
+def _group(text: str, offsets: list[int]) -> Iterator[tuple[int, str]]:
+    """Offsets of non-basic code points → characters, a base taking the selectors that follow it."""
+    end = -1
+    size = len(text)
+    for off in offsets:
+        if off < end:
+            continue  # a selector already taken by the character before it
+        end = off + 1
+        while end < size and text[end] in _VS_CHARS:
+            end += 1
+        yield off, text[off:end]
 
 
 class ScanResult(NamedTuple):
@@ -199,6 +229,88 @@ class ScanResult(NamedTuple):
     text: str  # the mapped text (the input itself when nothing was mapped)
     replaced: int
     unmapped: list[int]  # offsets of private-use characters without a mapping (when a mapping was given)
+
+
+class _Tally:
+    """What :func:`scan` collects: occurrences, unmapped 外字, characters to replace."""
+
+    def __init__(self, idx: MojiIndex, mapping: Mapping[str, str] | None, max_positions: int) -> None:
+        self.idx, self.mapped, self.max = idx, mapping is not None, max_positions
+        self.replace: Mapping[str, str] = mapping or {}
+        self.chars: dict[str, Occurrence] = {}
+        self.unmapped: list[int] = []
+        self.replace_at: list[int] = []
+        self.replace_arrays: list[Any] = []
+        self.absorbed_ascii = self.absorbed_wide = 0
+
+    def occurrence(self, grapheme: str) -> Occurrence:
+        occ = self.chars.get(grapheme)
+        if occ is None:
+            info = classify_char(grapheme, self.idx)
+            occ = self.chars[grapheme] = Occurrence(grapheme, info.char_class, info.mj)
+        return occ
+
+    def add_one(self, start: int, grapheme: str, text: str) -> None:
+        """One occurrence (offsets ascending)."""
+        glyph = self.replace.get(grapheme[0])
+        if glyph is not None:
+            self.replace_at.append(start)
+            grapheme = glyph + grapheme[1:]
+        elif grapheme[0] in _VS_CHARS and start > 0:  # selector(s) after an ASCII/0208 base: one character
+            start -= 1
+            grapheme = text[start] + grapheme
+            if text[start] < "\x80":
+                self.absorbed_ascii += 1
+            else:
+                self.absorbed_wide += 1
+        occ = self.occurrence(grapheme)
+        occ.count += 1
+        if len(occ.positions) < self.max:
+            occ.positions.append(start)
+        if self.mapped and occ.char_class is CharClass.PUA:
+            self.unmapped.append(start)
+
+    def add_grouped(self, offsets: Any, codes: Any) -> None:
+        """Single-code-point characters, counted per distinct code with numpy."""
+        order = np.argsort(codes, kind="stable")  # per code: its offsets, ascending
+        distinct, firsts, counts = np.unique(codes[order], return_index=True, return_counts=True)
+        for code, first, count in zip(distinct.tolist(), firsts.tolist(), counts.tolist(), strict=True):
+            char = chr(code)
+            where = offsets[order[first : first + count]]
+            glyph = self.replace.get(char)
+            occ = self.occurrence(char if glyph is None else glyph)
+            occ.count += count
+            occ.positions = sorted(occ.positions + where[: self.max].tolist())[: self.max]
+            if glyph is not None:
+                self.replace_arrays.append(where)
+            elif self.mapped and occ.char_class is CharClass.PUA:
+                self.unmapped += where.tolist()
+
+    def finish(self, text: str, ascii_count: int, matched: int) -> ScanResult:
+        counts = dict.fromkeys(CharClass, 0)
+        for occ in self.chars.values():
+            counts[occ.char_class] += occ.count
+        counts[CharClass.ASCII] += ascii_count - self.absorbed_ascii
+        counts[CharClass.JISX0208] += len(text) - matched - ascii_count - self.absorbed_wide
+        out, replaced = self._output(text)
+        inventory = Inventory(counts, self.chars, sum(counts.values()))
+        return ScanResult(inventory, out, replaced, sorted(self.unmapped))
+
+    def _output(self, text: str) -> tuple[str, int]:
+        if self.replace_arrays:
+            arrays = [*self.replace_arrays, np.array(self.replace_at, dtype=np.int64)]
+            at_array = np.sort(np.concatenate(arrays))
+            at, starts = at_array.tolist(), np.concatenate(([0], at_array[:-1] + 1)).tolist()
+        elif self.replace_at:
+            at = sorted(self.replace_at)
+            starts = [0, *(p + 1 for p in at[:-1])]
+        else:
+            return text, 0
+        slices = map(text.__getitem__, map(slice, starts, at))
+        glyphs = map(self.replace.__getitem__, map(text.__getitem__, at))
+        pieces = list(chain.from_iterable(zip(slices, glyphs, strict=True)))
+        pieces.append(text[at[-1] + 1 :])
+        return "".join(pieces), len(at)
 
 
 def scan(
@@ -210,117 +322,30 @@ def scan(
 ) -> ScanResult:
     """One pass over ``text``: apply a 外字 mapping (optional) and classify the result.
 
-    Only the characters outside ASCII/JIS X 0208 (and mapping keys) are looked at in Python. Long text
-    without code points above U+FFFF and without variation selectors (what a cp932 or euc-jp file decodes
-    to) is handled with numpy (a dependency of matplotlib and pyarrow), per distinct character rather
-    than per occurrence; other text with one C-level regular-expression scan. Both give the same result.
-    Counts and classes describe the mapped text; offsets refer to the input text.
+    Only the characters outside ASCII/JIS X 0208 (and mapping keys) are looked at in Python. Long text is
+    handled with numpy (a dependency of matplotlib and pyarrow): a lookup table over its code points finds
+    them, and single characters are counted per distinct character rather than per occurrence (those with
+    a variation selector one by one); short text with one C-level regular-expression scan. Both give the
+    same result. Counts and classes describe the mapped text; offsets refer to the input text.
     """
-    idx = index or get_index()
-    units = _bmp_units(text)
+    tally = _Tally(index or get_index(), mapping, max_positions)
+    units = _units(text)
     if units is not None:
-        found = _scan_vectorised(text, units, mapping, max_positions, idx)
-        if found is not None:
-            return found
-    chars: dict[str, Occurrence] = {}
-    matches = ((m.start(), m.group()) for m in pattern_for(mapping).finditer(text))
-    ascii_count = count_ascii(text)
-    matched = absorbed_ascii = absorbed_wide = 0
-    pieces: list[str] = []
-    unmapped: list[int] = []
-    last = 0
-    replace = mapping or {}
-    lookup, vs_chars, pua = chars.get, _VS_CHARS, CharClass.PUA
-    for start, grapheme in matches:
+        offsets, ascii_count = _non_basic_offsets(units, _non_basic_table(_also(mapping), units.itemsize == 4))
+        matched, codes = len(offsets), units[offsets]
+        special = _selector_involved(offsets, codes)
+        if special is not None:
+            for start, grapheme in _group(text, offsets[special].tolist()):
+                tally.add_one(start, grapheme, text)
+            offsets, codes = offsets[~special], codes[~special]
+        tally.add_grouped(offsets, codes)
+        return tally.finish(text, ascii_count, matched)
+    matched = 0
+    for match in pattern_for(mapping).finditer(text):
+        grapheme = match.group()
         matched += len(grapheme)
-        first = grapheme[0]
-        if first in replace:
-            glyph = replace[first]
-            pieces += (text[last:start], glyph)
-            last = start + 1
-            grapheme = glyph + grapheme[1:]
-        elif first in vs_chars and start > 0:  # selector(s) after an ASCII/0208 base: one character
-            start -= 1
-            grapheme = text[start] + grapheme
-            if text[start] < "\x80":
-                absorbed_ascii += 1
-            else:
-                absorbed_wide += 1
-        occ = lookup(grapheme)
-        if occ is None:
-            info = classify_char(grapheme, idx)
-            occ = chars[grapheme] = Occurrence(grapheme, info.char_class, info.mj)
-        occ.count += 1
-        if len(occ.positions) < max_positions:
-            occ.positions.append(start)
-        if occ.char_class is pua and mapping is not None:
-            unmapped.append(start)
-    return _finish(text, chars, pieces, last, unmapped, ascii_count - absorbed_ascii,
-                   len(text) - matched - ascii_count - absorbed_wide)  # fmt: skip
-
-
-def _scan_vectorised(
-    text: str, units: Any, mapping: Mapping[str, str] | None, max_positions: int, idx: MojiIndex
-) -> ScanResult | None:
-    """The numpy path of :func:`scan`; None when a variation selector needs the per-occurrence path."""
-    offsets, ascii_count = _non_basic_offsets(units, _non_basic_table(_also(mapping)))
-    codes = units[offsets]
-    if np.any((codes >= 0xFE00) & (codes <= 0xFE0F)):
-        return None
-    order = np.argsort(codes, kind="stable")  # per code: its offsets, ascending
-    distinct, firsts, counts = np.unique(codes[order], return_index=True, return_counts=True)
-    replace = mapping or {}
-    chars: dict[str, Occurrence] = {}
-    unmapped: list[int] = []
-    to_replace: list[Any] = []
-    for code, first, count in zip(distinct.tolist(), firsts.tolist(), counts.tolist(), strict=True):
-        char = chr(code)
-        where = offsets[order[first : first + count]]
-        glyph = replace.get(char)
-        occ = _occurrence(chars, char if glyph is None else glyph, idx)
-        occ.count += count
-        occ.positions = sorted(occ.positions + where[:max_positions].tolist())[:max_positions]
-        if glyph is not None:
-            to_replace.append(where)
-        elif mapping is not None and occ.char_class is CharClass.PUA:
-            unmapped += where.tolist()
-    pieces, last = _replace_at(text, to_replace, replace)
-    return _finish(text, chars, pieces, last, sorted(unmapped), ascii_count, len(text) - len(offsets) - ascii_count)
-
-
-def _occurrence(chars: dict[str, Occurrence], grapheme: str, idx: MojiIndex) -> Occurrence:
-    occ = chars.get(grapheme)
-    if occ is None:
-        info = classify_char(grapheme, idx)
-        occ = chars[grapheme] = Occurrence(grapheme, info.char_class, info.mj)
-    return occ
-
-
-def _replace_at(text: str, positions: list[Any], replace: Mapping[str, str]) -> tuple[list[str], int]:
-    """Pieces of the output (slices and glyphs, alternating) replacing the characters at ``positions``."""
-    if not positions:
-        return [], 0
-    at_array = np.sort(np.concatenate(positions))
-    at = at_array.tolist()
-    starts = np.concatenate(([0], at_array[:-1] + 1)).tolist()
-    slices = map(text.__getitem__, map(slice, starts, at))
-    glyphs = map(replace.__getitem__, map(text.__getitem__, at))
-    return list(chain.from_iterable(zip(slices, glyphs, strict=True))), at[-1] + 1
-
-
-def _finish(
-    text: str, chars: dict[str, Occurrence], pieces: list[str], last: int, unmapped: list[int],
-    ascii_count: int, wide_count: int,
-) -> ScanResult:  # fmt: skip
-    counts = dict.fromkeys(CharClass, 0)
-    for occ in chars.values():
-        counts[occ.char_class] += occ.count
-    counts[CharClass.ASCII] += ascii_count
-    counts[CharClass.JISX0208] += wide_count
-    if pieces:
-        pieces.append(text[last:])
-        text = "".join(pieces)
-    return ScanResult(Inventory(counts, chars, sum(counts.values())), text, len(pieces) // 2, unmapped)
+        tally.add_one(match.start(), grapheme, text)
+    return tally.finish(text, count_ascii(text), matched)
 
 
 def inventory(text: str, *, max_positions: int = 5, index: MojiIndex | None = None) -> Inventory:
