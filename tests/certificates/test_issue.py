@@ -94,7 +94,7 @@ def test_history_reissue_disposal_and_verification(database, family) -> None:  #
         assert services.rerender(session, family.lg_code, first.issue_id) == stored  # reproducible
         check = services.verify(session, family.lg_code, first.verification, CLERK, secret=family.secret)
         assert check.valid and check.names == (family.head_name,)
-        forged = first.verification[:-4] + "AAAA"
+        forged = first.verification[:-4] + ("AAAA" if not first.verification.endswith("AAAA") else "BBBB")
         assert not services.verify(session, family.lg_code, forged, CLERK, secret=family.secret).valid
         assert not services.verify(
             session, family.lg_code, first.verification, CLERK, secret="another-secret-key"
@@ -182,3 +182,21 @@ def test_unmapped_gaiji_blocks_issuance_and_writes_nothing(database, family, sin
     assert "U+E000" in raised.value.message and "未登録外字" in raised.value.message
     with database.session(family.lg_code) as session:
         assert session.execute(select(func.count()).select_from(issues)).scalar() == 0
+
+
+def test_cli_verifies_a_paper_copy(database, family, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from lgcloud.certificates import cli
+
+    issued = _issue(database, family, services.IssueRequest(CertType.JUMINHYO, atena_nos=(family.son,)))
+    monkeypatch.setattr(cli, "_database", lambda: database)
+    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    runner = CliRunner()
+    ok = runner.invoke(cli.app, ["verify", issued.verification, "--tenant", family.lg_code])
+    assert ok.exit_code == 0 and "本市区町村が発行した証明書です" in ok.output
+    other = "A" if issued.verification[-1] != "A" else "B"
+    bad = runner.invoke(cli.app, ["verify", issued.verification[:-1] + other, "--tenant", family.lg_code])
+    assert bad.exit_code == 1
+    listing = runner.invoke(cli.app, ["history", "--tenant", family.lg_code])
+    assert listing.exit_code == 0 and issued.issue_no[-3:] in listing.output
