@@ -198,6 +198,9 @@ def household_extras_for_job(session: Session, layout: Layout, tenant: mapping.T
     if staged.height == 0:
         return 0
     source = staged["items"].str.json_decode(pl.Struct({n: pl.String for n in spec.names})).struct.unnest()
+    from lgcloud.migration.staging import bulk_plans
+
+    bulk_plans(session)
     rows = _typed(_frame(session, _household_sql(False), {"lg": tenant.lg_code}))
     derived = household_items(rows, spec, apply=False)
     joined = source.join(derived, on="世帯番号", how="left", suffix="__d")
@@ -207,10 +210,10 @@ def household_extras_for_job(session: Session, layout: Layout, tenant: mapping.T
     others = [n for n in spec.names if n != "世帯番号"]
     gaps = gaps.filter(pl.any_horizontal([pl.col(n).is_not_null() for n in others]))
     docs = gaps.select(pl.col("世帯番号"), pl.struct(others).struct.json_encode().alias("items"))
-    conflict = "ON CONFLICT (lg_code, setai_no) DO NOTHING"
-    for setai_no, items in docs.iter_rows():
-        session.execute(text(f"INSERT INTO migration_household_extras (lg_code, setai_no, items) "
-                             f"VALUES (:lg, :s, :i) {conflict}"), {"lg": tenant.lg_code, "s": setai_no, "i": items})
+    if docs.height:
+        session.execute(text("INSERT INTO migration_household_extras (lg_code, setai_no, items) "
+                             "VALUES (:lg, :s, :i) ON CONFLICT (lg_code, setai_no) DO NOTHING"),
+                        [{"lg": tenant.lg_code, "s": s, "i": i} for s, i in docs.iter_rows()])
     return docs.height
 
 

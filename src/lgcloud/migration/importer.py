@@ -363,6 +363,7 @@ def _cascade(db: Database, ctx: _Ctx, runs: list[_FileRun]) -> None:
             staging_person.c.atena_no, staging_person.c.rireki_no, staging_person.c.setai_no).where(
             staging_person.c.lg_code == lg, staging_person.c.job_id == job)).all(),
             schema={"宛名番号": pl.String, "履歴番号": pl.Int64, "世帯番号": pl.String}, orient="row")
+        staging.bulk_plans(session)
         registered = set(session.execute(select(staging_person.c.atena_no).distinct().join(
             current, (current.c.lg_code == staging_person.c.lg_code) & (current.c.atena_no == staging_person.c.atena_no)
         ).where(staging_person.c.lg_code == lg, staging_person.c.job_id == job)).scalars())
@@ -431,6 +432,7 @@ def _orphans(db: Database, ctx: _Ctx, runs: dict[str, _FileRun]) -> set[str]:
     match = (p.c.lg_code == f.c.lg_code) & (p.c.job_id == f.c.job_id) & (p.c.atena_no == f.c.atena_no) & (
         p.c.rireki_no == f.c.rireki_no)
     with db.session(lg) as session:
+        staging.bulk_plans(session)
         rows = session.execute(select(f.c.file_no, f.c.record, f.c.line, f.c.byte_offset, f.c.byte_length,
                                       f.c.atena_no, f.c.seq).where(
             f.c.lg_code == lg, f.c.job_id == job, ~select(p.c.seq).where(match).exists())).all()

@@ -38,6 +38,13 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def bulk_plans(session: Session) -> None:
+    """Staging has no planner statistics (the application role may not ANALYZE it), so PostgreSQL would pick
+    nested loops for what are set-sized joins; hash joins are right for a bulk merge. Transaction-local."""
+    if is_postgresql(session):
+        session.execute(text("SET LOCAL enable_nestloop = off"))
+
+
 # ------------------------------------------------------------------------------------------ staging
 
 
@@ -139,6 +146,7 @@ def merge_batch(session: Session, lg_code: str, job_id: str, batch_no: int, size
     n = int(session.execute(text(f"SELECT count(*) FROM migration_staging_person p WHERE {_BATCH}"),
                             params).scalar_one())
     if n:
+        bulk_plans(session)
         params |= {"base": allocate(session, lg_code, "ido", n), "actor": actor, "now": utcnow(),
                    "note": f"データ移行 (ジョブ {job_id})"}
         for statement in _merge_statements(is_postgresql(session)):
@@ -194,6 +202,7 @@ def _merge_statements(pg: bool) -> list[str]:
 def merge_households(session: Session, lg_code: str, job_id: str) -> int:
     """Register every 世帯番号 of the job (household file and persons) not yet in the registry."""
     params = {"lg": lg_code, "job": job_id}
+    bulk_plans(session)
     result = session.execute(text("""
         INSERT INTO residents_households (lg_code, setai_no, created_ido_id)
         SELECT :lg, s.setai_no, COALESCE((SELECT MIN(h.ido_id) FROM residents_history h
