@@ -112,6 +112,8 @@ def fan_out(session: Session, lg_code: str, now: datetime, batch: int = 1000) ->
     head = outbox.head(session, lg_code)
     total = 0
     for sub in subs:
+        if head <= int(sub["cursor"]):
+            continue
         types = list(sub["event_types"] or [])
         events = outbox.read(session, lg_code, after=int(sub["cursor"]), limit=batch, types=types, until=head)
         if events:
