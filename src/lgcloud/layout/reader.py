@@ -202,15 +202,16 @@ def _decode_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_iss
     names = fspec.names
     text, bad = decode_marked(chunk.data, dialect.codec, chunk.starts.tolist())
     payload = text.encode("utf-8")
+    del text  # the UTF-8 payload is all we need from here on
     try:
         frame = _parse_utf8(payload, names, dialect.sep, dialect.quote)
     except pl.exceptions.PolarsError:
         frame = None
     if frame is None or frame.height != chunk.starts.size:
-        return _slow_csv_chunk(chunk, fspec, dialect, text, bad)
+        return _slow_csv_chunk(chunk, fspec, dialect, bad)
     issues = list(file_issues)
     keep = None
-    if not _counts_ok(frame, text, chunk, dialect, names):
+    if not _counts_ok(frame, payload, dialect, names):
         keep = _field_count_issues(chunk, dialect, len(names), issues)
         frame = frame.filter(pl.Series(keep))
     records = chunk.first_record + (np.arange(chunk.starts.size) if keep is None else np.flatnonzero(keep))
@@ -224,9 +225,9 @@ def _decode_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_iss
     return batch
 
 
-def _counts_ok(frame: pl.DataFrame, text: str, chunk: _Chunk, dialect: Dialect, names: list[str]) -> bool:
-    total = text.count(dialect.sep)
-    if dialect.quote and dialect.quote in text:
+def _counts_ok(frame: pl.DataFrame, payload: bytes, dialect: Dialect, names: list[str]) -> bool:
+    total = payload.count(dialect.sep.encode())
+    if dialect.quote and dialect.quote.encode() in payload:
         inside = frame.select(pl.sum_horizontal(
             pl.col(n).str.count_matches(dialect.sep, literal=True).sum() for n in names)).item()
         total -= int(inside or 0)
@@ -250,7 +251,7 @@ def _field_count_issues(chunk: _Chunk, dialect: Dialect, width: int, issues: lis
     return keep
 
 
-def _slow_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, text: str, bad: list) -> Batch:
+def _slow_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, bad: list) -> Batch:
     """The parser disagreed with our record boundaries: split records ourselves, reject bad ones, parse the rest."""
     names = fspec.names
     issues: list[dict] = []
@@ -493,7 +494,7 @@ def _batches(path: Path, fspec: FileSpec, dialect: Dialect, batch_bytes: int) ->
         yield Batch(pl.DataFrame(schema={n: pl.String for n in fspec.names}), header_issues)
 
 
-def _prefetched(source: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+def _prefetched(source: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
     """Decode the next batch in a thread while the caller validates this one (polars releases the GIL)."""
     q: queue.Queue = queue.Queue(maxsize=depth)
     done = object()

@@ -345,7 +345,7 @@ class Validator:
         if kept:
             small = {it.name for it in spec.items if it.type in ("code", "flag")}
             state.keep.append(frame.select(
-                "__rec", "__line", "__off",
+                pl.col("__rec").cast(pl.Int32), pl.col("__line").cast(pl.Int32), "__off",
                 *[pl.col(n).cast(pl.Categorical) if n in small else pl.col(n) for n in kept]))
         return errs, gaiji_rows
 
@@ -537,27 +537,29 @@ class Validator:
             spec, df, file = state.spec, kept[state.spec.name], state.summary.file
             if df.height == 0:
                 continue
-            if spec.primary_key:
-                out.append(self._primary_key(spec, df, file))
-                df = df.filter(pl.struct(list(spec.primary_key)).is_first_distinct())
+            lazy = df.lazy()
+            if spec.primary_key:  # duplicates are reported once here and ignored by the other rules
+                first = pl.struct(list(spec.primary_key)).is_first_distinct()
+                out.append(self._primary_key(spec, df.with_columns(first.alias("__first")), file))
+                lazy = df.lazy().filter(first)
             for ref in spec.references:
                 if ref.file not in by_name:
                     warnings.append(f"{file}: 参照先「{ref.file}」が指定されていないため参照チェックを省略しました")
                     continue
-                out.append(_foreign_key(df, ref, kept[ref.file], file))
+                out.append(_foreign_key(lazy, ref, kept[ref.file], file))
             for rule in spec.rules:
                 if rule.type == "group_count":
-                    out.append(_group_count(df, rule, file))
+                    out.append(_group_count(lazy, rule, file))
                 elif rule.type == "sequence":
-                    out.append(_sequence(df, rule, file))
+                    out.append(_sequence(lazy, rule, file))
                 elif rule.type == "unique":
-                    out.append(_unique(df, rule, file))
+                    out.append(_unique(lazy, rule, file))
         return out
 
     def _primary_key(self, spec: FileSpec, df: pl.DataFrame, file: str) -> pl.DataFrame:
         key = list(spec.primary_key)
         complete = pl.all_horizontal(pl.col(k).is_not_null() for k in key)
-        dup = df.filter(complete & ~pl.struct(key).is_first_distinct())
+        dup = df.filter(complete & ~pl.col("__first"))
         return dup.select(pl.lit(file).alias("file"), pl.col("__rec").alias("record"),
                           pl.col("__line").alias("line"), pl.col("__off").alias("byte_offset"),
                           pl.lit("+".join(key)).alias("item"), pl.lit("primary-key").alias("rule"),
@@ -615,29 +617,29 @@ def _error_select(file: str, item: str, rule: str, value: pl.Expr, message: pl.E
             value.cast(pl.String).alias("value"), msg.alias("message")]
 
 
-def _foreign_key(df: pl.DataFrame, ref, target: pl.DataFrame, file: str) -> pl.DataFrame:
+def _foreign_key(df: pl.LazyFrame, ref, target: pl.DataFrame, file: str) -> pl.DataFrame:
     items, tgt = list(ref.items), list(ref.target)
-    if target.height == 0:
-        keys = pl.DataFrame(schema={i: pl.String for i in items})
-    else:
-        keys = target.select([pl.col(t).alias(i) for t, i in zip(tgt, items, strict=True)]).unique()
+    keys = target.lazy().select([pl.col(t).cast(pl.String).alias(i) for t, i in zip(tgt, items, strict=True)])
     complete = pl.all_horizontal(pl.col(i).is_not_null() for i in items)
-    missing = df.filter(complete).join(keys, on=items, how="anti")
+    missing = df.select("__rec", "__line", "__off", *[pl.col(i).cast(pl.String) for i in items]) \
+        .join(keys, on=items, how="anti").filter(complete)
     value = pl.concat_str([pl.col(i) for i in items], separator="+")
     return missing.select(_error_select(file, items[0], "foreign-key", value,
-                                        f"参照先「{ref.file}」({'+'.join(tgt)})に存在しない値です"))
+                                        f"参照先「{ref.file}」({'+'.join(tgt)})に存在しない値です")).collect()
 
 
-def _group_count(df: pl.DataFrame, rule: Rule, file: str) -> pl.DataFrame:
-    if rule.latest_key:
-        df = df.sort(pl.col(rule.latest_order).cast(pl.Int64, strict=False), nulls_last=False).group_by(
-            list(rule.latest_key), maintain_order=True).last()
+def _group_count(df: pl.LazyFrame, rule: Rule, file: str) -> pl.DataFrame:
+    needed = sorted(rule.touched_items())
+    df = df.select("__rec", "__line", "__off", *needed)
+    if rule.latest_key:  # each key's row with the highest order: its current snapshot
+        order = pl.col(rule.latest_order).cast(pl.Int64, strict=False)
+        df = df.filter(order == order.max().over(list(rule.latest_key)))
     if rule.where:
         df = df.filter(_cond(rule.where).fill_null(False))
-    group = [g for g in rule.group_by]
+    group = list(rule.group_by)
     complete = pl.all_horizontal(pl.col(g).is_not_null() for g in group)
     agg = df.filter(complete).group_by(group).agg(
-        pl.len().alias("__n"), _cond(rule.count).fill_null(False).sum().alias("__c"),
+        _cond(rule.count).fill_null(False).sum().alias("__c"),
         pl.col("__line").min().alias("__line"),
         pl.col("__rec").sort_by("__line").first().alias("__rec"),
         pl.col("__off").sort_by("__line").first().alias("__off"))
@@ -648,32 +650,40 @@ def _group_count(df: pl.DataFrame, rule: Rule, file: str) -> pl.DataFrame:
         bad = bad | (pl.col("__c") > rule.max)
     want = f"{rule.min}" if rule.min == rule.max else f"{rule.min if rule.min is not None else 0}〜{rule.max or ''}"
     msg = pl.format(f"[{rule.id}] {'+'.join(group)} {{}} で「{_cond_text(rule.count)}」の件数が {{}} です(期待 {want})",
-                    pl.concat_str([pl.col(g) for g in group], separator="+"), pl.col("__c"))
-    value = pl.concat_str([pl.col(g) for g in group], separator="+")
+                    pl.concat_str([pl.col(g).cast(pl.String) for g in group], separator="+"), pl.col("__c"))
+    value = pl.concat_str([pl.col(g).cast(pl.String) for g in group], separator="+")
     item = rule.count.item if rule.count else group[0]
-    return agg.filter(bad).select(_error_select(file, item, "group-count", value, msg))
+    return agg.filter(bad).select(_error_select(file, item, "group-count", value, msg)).collect()
 
 
-def _sequence(df: pl.DataFrame, rule: Rule, file: str) -> pl.DataFrame:
+def _sequence(df: pl.LazyFrame, rule: Rule, file: str) -> pl.DataFrame:
+    """Per group, the item must run start, start+1, …: checked with aggregates (count, min, max, distinct);
+    only groups that fail are sorted to find their first row out of sequence."""
     group = list(rule.group_by)
     seq = pl.col(rule.item).cast(pl.Int64, strict=False)
-    d = df.filter(seq.is_not_null() & pl.all_horizontal(pl.col(g).is_not_null() for g in group))
-    d = d.with_columns(seq.alias("__seq")).sort([*group, "__seq"])
-    d = d.with_columns((pl.int_range(pl.len()).over(group) + rule.start).alias("__want"))
-    bad = d.filter(pl.col("__seq") != pl.col("__want")).group_by(group, maintain_order=True).first()
+    d = df.select("__rec", "__line", "__off", *group, rule.item) \
+        .filter(seq.is_not_null() & pl.all_horizontal(pl.col(g).is_not_null() for g in group))
+    bad_groups = d.group_by(group).agg(pl.len().alias("__n"), seq.min().alias("__lo"), seq.max().alias("__hi"),
+                                       seq.n_unique().alias("__u")) \
+        .filter((pl.col("__lo") != rule.start) | (pl.col("__hi") != rule.start + pl.col("__n") - 1)
+                | (pl.col("__u") != pl.col("__n"))).select(group)
+    rows = d.join(bad_groups, on=group, how="semi").with_columns(seq.alias("__seq")).sort([*group, "__seq"])
+    rows = rows.with_columns((pl.int_range(pl.len()).over(group) + rule.start).alias("__want"))
+    bad = rows.filter(pl.col("__seq") != pl.col("__want")).group_by(group, maintain_order=True).first()
     msg = pl.format(f"[{rule.id}] {'+'.join(group)} {{}} の{rule.item}が連番になっていません({{}} の位置に {{}})",
-                    pl.concat_str([pl.col(g) for g in group], separator="+"), pl.col("__want"), pl.col("__seq"))
-    return bad.select(_error_select(file, rule.item, "sequence", pl.col(rule.item), msg))
+                    pl.concat_str([pl.col(g).cast(pl.String) for g in group], separator="+"), pl.col("__want"),
+                    pl.col("__seq"))
+    return bad.select(_error_select(file, rule.item, "sequence", pl.col(rule.item), msg)).collect()
 
 
-def _unique(df: pl.DataFrame, rule: Rule, file: str) -> pl.DataFrame:
+def _unique(df: pl.LazyFrame, rule: Rule, file: str) -> pl.DataFrame:
     items = list(rule.items)
     if rule.where:
         df = df.filter(_cond(rule.where).fill_null(False))
     complete = pl.all_horizontal(pl.col(i).is_not_null() for i in items)
     dup = df.filter(complete).sort("__line").filter(~pl.struct(items).is_first_distinct())
-    value = pl.concat_str([pl.col(i) for i in items], separator="+")
-    return dup.select(_error_select(file, items[0], "unique", value, f"[{rule.id}] 値が重複しています"))
+    value = pl.concat_str([pl.col(i).cast(pl.String) for i in items], separator="+")
+    return dup.select(_error_select(file, items[0], "unique", value, f"[{rule.id}] 値が重複しています")).collect()
 
 
 def trap_byte(char: str) -> int | None:
