@@ -43,14 +43,14 @@ def _generate(rows: int, out: Path) -> Path:
     return out
 
 
-def _validate(data: Path) -> tuple[float, int, int]:
+def _validate(data: Path, person: str = "person.csv") -> tuple[float, int, int]:
     from lgcloud.layout import Validator, load_gaiji_csv, load_layout, resolve_dialect
 
     layout = load_layout("juki")
     dialect = resolve_dialect(layout.dialects, None)
     mapping = load_gaiji_csv(data / "gaiji_mapping.csv")
     started = time.perf_counter()
-    result = Validator(layout, dialect, mapping).validate([(layout.file("person"), data / "person.csv")])
+    result = Validator(layout, dialect, mapping).validate([(layout.file("person"), data / person)])
     return time.perf_counter() - started, result.records, result.errors.height
 
 
@@ -68,7 +68,12 @@ def p1(rows: int, work: Path) -> Result:
     utf8 = data / "person.utf8.csv"
     if not utf8.exists():
         utf8.write_bytes((data / "person.csv").read_bytes().decode("cp932", errors="replace").encode("utf-8"))
-    _validate(data)  # warm-up: imports, regex compilation, page cache
+    head = data / "person.head.csv"
+    if not head.exists():
+        raw = (data / "person.csv").read_bytes()[: 8 << 20]
+        head.write_bytes(raw[: raw.rfind(b"\n") + 1])
+    _validate(data, head.name)  # warm-up: imports, regex compilation
+    _anchor(utf8)  # warm-up: page cache
     times, anchors = [], []
     for _ in range(2):
         a_time, a_rows = _anchor(utf8)
