@@ -56,3 +56,11 @@ def test_valid_zokugara(zokugara: str) -> None:
 def test_invalid_zokugara(zokugara: str) -> None:
     with pytest.raises(InvalidZokugara):
         rules.check_zokugara(zokugara)
+
+
+def test_every_reason_has_a_code_of_its_class() -> None:
+    from lgcloud.residents.handlers import REASON_CLASS, reason_code
+
+    assert {
+        reason: reason_code(reason, cls) for reason, cls in REASON_CLASS.items() if not reason_code(reason, cls)
+    } == {}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
+from lgcloud.codes import code_table
 from lgcloud.codes.checkdigits import validate_juminhyo_code, validate_mynumber
 from lgcloud.residents import rules
 from lgcloud.residents.commands import (
@@ -59,7 +60,9 @@ REASON_CLASS: dict[str, IdoClass] = {
             "誤記修正",
             "個人番号の職権記載",
             "個人番号の職権修正",
+            "個人番号の変更請求",
             "住民票コードの職権記載",
+            "住民票コードの変更請求",
             "旧氏の記載",
             "旧氏の変更",
             "旧氏の削除",
@@ -69,6 +72,15 @@ REASON_CLASS: dict[str, IdoClass] = {
         IdoClass.AMENDMENT,
     ),
 }
+
+
+def reason_code(reason: str, reason_class: IdoClass) -> str | None:
+    """The 異動事由コード of ``lgcloud.codes`` (table ``idou_reason``) for a reason and its class."""
+    for entry in code_table("idou_reason").entries:
+        if entry.name == reason and entry.attrs.get("class") == reason_class.value:
+            return entry.code
+    return None
+
 
 CANCEL_REASON = {
     IdoClass.ENTRY: "異動の取消し（減）",
@@ -646,7 +658,9 @@ AMEND_ITEMS: dict[str, frozenset[str]] = {
     "誤記修正": frozenset(_PERSON_ITEMS | {"address", "juminhyo_code", "mynumber"}),
     "個人番号の職権記載": frozenset({"mynumber"}),
     "個人番号の職権修正": frozenset({"mynumber"}),
+    "個人番号の変更請求": frozenset({"mynumber"}),
     "住民票コードの職権記載": frozenset({"juminhyo_code"}),
+    "住民票コードの変更請求": frozenset({"juminhyo_code"}),
     "旧氏の記載": frozenset({"kyushi", "kyushi_kana", "kyushi_kana_confirmed"}),
     "旧氏の変更": frozenset({"kyushi", "kyushi_kana", "kyushi_kana_confirmed"}),
     "旧氏の削除": frozenset({"kyushi", "kyushi_kana", "kyushi_kana_confirmed"}),

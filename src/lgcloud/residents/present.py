@@ -6,6 +6,7 @@ import dataclasses
 from datetime import date
 from typing import Any
 
+from lgcloud.residents.handlers import reason_code
 from lgcloud.residents.keys import display_date
 
 __all__ = ["LABELS", "change_list", "display", "display_date", "ido_json", "person_json", "row_json"]
@@ -139,6 +140,7 @@ def ido_json(ido: Ido) -> dict[str, Any]:
         "kind": ido.kind,
         "reason": ido.reason,
         "reason_class": ido.reason_class.value,
+        "reason_code": reason_code(ido.reason, ido.reason_class),  # 異動事由コード (codes table idou_reason)
         "ido_date": ido.ido_date.iso(),
         "ido_date_text": ido.ido_date.text,
         "shori_date": ido.shori_date.isoformat(),

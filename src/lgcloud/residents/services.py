@@ -18,7 +18,7 @@ from lgcloud.db.base import utcnow
 from lgcloud.residents.commands import Command
 from lgcloud.residents.errors import ConcurrentUpdate
 from lgcloud.residents.events import EVENT_OF_COMMAND
-from lgcloud.residents.handlers import Plan, plan
+from lgcloud.residents.handlers import Plan, plan, reason_code
 from lgcloud.residents.model import Ido, Row
 from lgcloud.residents.models import outbox
 from lgcloud.residents.repository import SqlRegistry
@@ -137,6 +137,7 @@ def _publish(registry: SqlRegistry, record: Ido, rows: list[Row]) -> None:
             "ido_id": record.ido_id,
             "reason": record.reason,
             "reason_class": record.reason_class.value,
+            "reason_code": reason_code(record.reason, record.reason_class),
             "ido_date": record.ido_date.iso(),
             "ido_date_text": record.ido_date.text,
             "shori_date": record.shori_date.isoformat(),
