@@ -273,10 +273,14 @@ def get_item(session: Session, lg_code: str, item_id: int, *, lock: bool = False
     return dict(m)
 
 
-def list_items(session: Session, lg_code: str, *, kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+def list_items(
+    session: Session, lg_code: str, *, kind: str | None = None, state: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
     stmt = select(inbox).where(inbox.c.lg_code == lg_code)
     if kind:
         stmt = stmt.where(inbox.c.kind == kind)
+    if state:
+        stmt = stmt.where(inbox.c.state == state)
     stmt = stmt.order_by(inbox.c.item_id.desc()).limit(max(1, min(limit, 500)))
     return [dict(m) for m in session.execute(stmt).mappings()]
 
@@ -355,7 +359,7 @@ def complete(
 def notify(database: Database, lg_code: str, *, today: date | None = None) -> int:
     """Send the 転入通知 of every completed item back to its source and apply it there."""
     with database.session(lg_code) as session:
-        done = [i for i in list_items(session, lg_code, kind=CERTIFICATE, limit=500) if i["state"] == "completed"]
+        done = list_items(session, lg_code, kind=CERTIFICATE, state="completed", limit=500)
     for item in done:
         notice = {
             "転入先": {"全国地方公共団体コード": lg_code},

@@ -65,11 +65,22 @@ def run(
         stop.wait(interval)
 
 
-def start_embedded(database: Database, files_root: Path, *, interval: float = 1.0) -> threading.Event:
-    """Run the worker in a daemon thread of this process; set the returned event to stop it."""
+@dataclass
+class EmbeddedWorker:
+    thread: threading.Thread
+    event: threading.Event
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the loop to stop after its current tick and wait for it."""
+        self.event.set()
+        self.thread.join(timeout)
+
+
+def start_embedded(database: Database, files_root: Path, *, interval: float = 1.0) -> EmbeddedWorker:
+    """Run the worker in a daemon thread of this process (the embedded default); ``.stop()`` ends it."""
     stop = threading.Event()
     thread = threading.Thread(
         target=run, args=(database, files_root, stop), kwargs={"interval": interval}, daemon=True, name="linkage"
     )
     thread.start()
-    return stop
+    return EmbeddedWorker(thread, stop)
