@@ -103,3 +103,10 @@ def test_ui_errors_are_shown_not_500(login_as, tenants) -> None:  # type: ignore
     )
     assert upload.status_code == 422 and "2行目" in upload.text
     assert admin.get(f"/m/{tenants.a}/moji", params={"q": "😀"}).status_code == 200
+
+
+def test_operator_lookup_page_without_municipality(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+    page = login_as("operator").get("/moji", params={"q": "J+AD1D"})
+    assert page.status_code == 200 and "MJ000001" in page.text and "外字対応表" not in page.text
+    assert 'action="/moji"' in page.text
+    assert login_as("auditor").get("/moji").status_code == 403

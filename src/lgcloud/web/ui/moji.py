@@ -50,15 +50,32 @@ def _suggest_clues(request: Request) -> dict[str, Any]:
     return clues
 
 
+def _lookup_context(request: Request, q: str, base: str) -> dict[str, Any]:
+    info = describe(q) if q.strip() else None
+    return {
+        "base": base, "q": q, "info": info, "not_found": bool(q.strip()) and info is None, "can_manage": False,
+        "message": request.query_params.get("msg"), "error": None, "meta": get_index().meta,
+    }  # fmt: skip
+
+
+@router.get("/moji", response_class=HTMLResponse)
+def platform_lookup_page(
+    request: Request,
+    _: Annotated[Principal, Depends(require_permission(Permission.MOJI_READ))],
+    q: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    """文字コード照会 without a municipality (cloud-group operators preparing a migration)."""
+    return render(request, "moji/lookup.html", _lookup_context(request, q, "/moji"))
+
+
 def _page(request: Request, ctx: TenantContext, q: str, *, message: str | None = None, error: str | None = None,
           status_code: int = 200) -> Response:  # fmt: skip
     can_manage = ctx.principal.can(Permission.MOJI_MANAGE)
-    info = describe(q) if q.strip() else None
-    context: dict[str, Any] = {
-        "lg_code": ctx.lg_code, "q": q, "info": info, "not_found": bool(q.strip()) and info is None,
-        "can_manage": can_manage, "message": message, "error": error, "status_labels": STATUS_LABELS,
-        "kind_labels": KIND_LABELS, "clues": _suggest_clues(request), "meta": get_index().meta,
-    }  # fmt: skip
+    context = _lookup_context(request, q, f"/m/{ctx.lg_code}/moji")
+    context.update(
+        lg_code=ctx.lg_code, can_manage=can_manage, message=message, error=error, status_labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS, clues=_suggest_clues(request),
+    )  # fmt: skip
     if can_manage:
         with ctx.session() as session:
             context["mappings"] = service.export_rows(session, ctx.lg_code)
