@@ -130,3 +130,18 @@ def test_writer_refuses_what_the_encoding_cannot_hold(mini: Layout, tmp_path: Pa
     with pytest.raises(EncodeError) as info:
         write_frame(frame, tmp_path / "p.csv", mini.file("people"), Dialect(encoding="cp932"))
     assert "U+20BB7" in info.value.message and "2行目" in info.value.message
+
+
+def test_fixed_length_without_line_ends(tmp_path: Path) -> None:
+    from lgcloud.layout import Validator
+
+    dialect = Dialect(format="fixed", encoding="cp932", header=False, line_end="none")
+    frame = pl.DataFrame({"番号": ["0001", "0002"], "氏名": ["山田", "髙橋"], "カナ": ["ヤマダ", "タカギ"],
+                          "日付": ["20200101", "20201301"], "区分": ["1", "0"]})
+    write_frame(frame, tmp_path / "r.dat", FIXED.file("rec"), dialect)
+    data = (tmp_path / "r.dat").read_bytes()
+    assert b"\n" not in data and len(data) == 2 * 27
+    (tmp_path / "r.dat").write_bytes(data + b"0003")  # a truncated last record
+    result = Validator(FIXED, dialect).validate([(FIXED.file("rec"), tmp_path / "r.dat")])
+    assert triples(result) == {(2, "日付", "date"), (3, None, "record-length")}
+    assert result.errors.filter(pl.col("line") == 3)["byte_offset"].item() == 54

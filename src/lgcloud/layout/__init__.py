@@ -12,6 +12,7 @@ from lgcloud.layout.dialect import Dialect, resolve_dialect
 from lgcloud.layout.gaiji import load_gaiji_csv
 from lgcloud.layout.model import FileSpec, Item, Layout, builtin_layouts, load_layout, parse_layout
 from lgcloud.layout.reader import Batch, iter_batches
+from lgcloud.layout.report import summary, to_json, write_reports
 from lgcloud.layout.schema import LayoutError
 from lgcloud.layout.validator import RULE_TITLES, ValidationResult, Validator
 from lgcloud.layout.writer import EncodeError, write_frame
@@ -33,5 +34,8 @@ __all__ = [
     "load_layout",
     "parse_layout",
     "resolve_dialect",
+    "summary",
+    "to_json",
     "write_frame",
+    "write_reports",
 ]
