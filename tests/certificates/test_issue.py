@@ -33,9 +33,9 @@ def _issue(database, family, request: services.IssueRequest, staff=CLERK) -> ser
     return outcome.issued[0]
 
 
-def _pdf(database, family, issue_id: int) -> bytes:  # type: ignore[no-untyped-def]
+def _pdf(database, family, issue_id: int, staff=CLERK) -> bytes:  # type: ignore[no-untyped-def]
     with database.session(family.lg_code) as session:
-        return services.download(session, family.lg_code, issue_id, CLERK).pdf
+        return services.download(session, family.lg_code, issue_id, staff).pdf
 
 
 def _pages(pdf: bytes) -> list[str]:
@@ -131,7 +131,11 @@ def test_requested_items_and_mynumber_permission(database, family) -> None:  # t
     with database.session(family.lg_code) as session, pytest.raises(PermissionDenied):
         services.issue(session, family.lg_code, request, CLERK, secret=family.secret, today=family.today)
     issued = _issue(database, family, request, staff=SUPERVISOR)
-    text = extract_text(io.BytesIO(_pdf(database, family, issued.issue_id)))
+    with pytest.raises(PermissionDenied):  # a copy with 個人番号: not for a clerk without the permission
+        _pdf(database, family, issued.issue_id)
+    with database.session(family.lg_code) as session, pytest.raises(PermissionDenied):
+        services.reissue(session, family.lg_code, issued.issue_id, CLERK, secret=family.secret, today=family.today)
+    text = extract_text(io.BytesIO(_pdf(database, family, issued.issue_id, SUPERVISOR)))
     for present in (
         "本籍",
         "福井県鯖江市本町1",

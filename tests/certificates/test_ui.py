@@ -65,3 +65,21 @@ def test_protection_desk_suppression_forms(app, database, tenants, login_as) -> 
     done = supervisor.post(base + "/suppressions/1/release", data=_form(supervisor, reason="終了"))
     assert "解除済み" in done.text
     assert login_as("clerk").get(base).status_code == 403
+
+
+def test_desk_by_atena_no_for_a_removed_record_and_the_sample_pdf(app, database, family, tenants, login_as) -> None:  # type: ignore[no-untyped-def]
+    from lgcloud.residents.commands import MoveOut
+    from lgcloud.residents.services import Actor, record_ido
+
+    move_out = MoveOut(atena_nos=[family.son], move_out_to="東京都新宿区西新宿2丁目8番1号", ido_date="2025-06-20")
+    with database.session(tenants.a) as session:
+        record_ido(session, tenants.a, Actor("clerk-test"), move_out, today=family.today)
+    clerk = login_as("clerk")
+    base = f"/m/{tenants.a}/certificates"
+    desk = clerk.get(base, params={"atena_no": family.son})
+    assert desk.text.count('name="member"') == 1 and "転出" in desk.text
+    fields = _form(clerk, type="johyo", member=family.son)
+    preview = clerk.post(base + "/preview", data=fields)
+    assert "住民票の除票の写し" in preview.text and "見本PDFを開く" in preview.text
+    sample = clerk.get(base + "/preview.pdf", params={"type": "johyo", "member": family.son})
+    assert sample.status_code == 200 and sample.headers["content-type"] == "application/pdf"

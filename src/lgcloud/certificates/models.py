@@ -3,6 +3,7 @@
 - ``certificates_issues`` — 交付履歴, one row per issued copy (append-only): who, when, where (交付場所,
   端末, プリンタ), type, 記載事項, 枚数, 発行番号, the subjects, the options, the rendering input, the PDF and
   its SHA-256, the content hash and the verification code, the release used for a 支援対象者.
+- ``certificates_issue_subjects`` — 宛名番号 printed on each copy (append-only), for 交付履歴 per person.
 - ``certificates_disposals`` — 処分 of a spoiled or wrongly issued copy (append-only).
 - ``certificates_counters`` — 連番 per day.
 """
@@ -68,6 +69,17 @@ issues = Table(
     Index("ix_certificates_issues_day", "lg_code", "issued_on"),
 )
 
+issue_subjects = Table(
+    "certificates_issue_subjects",
+    metadata,
+    Column("lg_code", String(6), nullable=False),
+    Column("issue_id", BigInteger, nullable=False),
+    Column("atena_no", String(20), nullable=False),
+    PrimaryKeyConstraint("lg_code", "issue_id", "atena_no"),
+    ForeignKeyConstraint(["lg_code", "issue_id"], ["certificates_issues.lg_code", "certificates_issues.issue_id"]),
+    Index("ix_certificates_issue_subjects_atena", "lg_code", "atena_no"),
+)
+
 disposals = Table(
     "certificates_disposals",
     metadata,
@@ -81,4 +93,4 @@ disposals = Table(
 )
 
 READ_WRITE_TABLES = ("certificates_counters",)
-APPEND_ONLY_TABLES = ("certificates_issues", "certificates_disposals")
+APPEND_ONLY_TABLES = ("certificates_issues", "certificates_issue_subjects", "certificates_disposals")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from lgcloud.certificates import render, verification
 from lgcloud.certificates.compose import CertificateError, compose
 from lgcloud.certificates.model import CERT_LABELS, CertificateOptions, CertType, Document, Overflow
-from lgcloud.certificates.models import counters, disposals, issues
+from lgcloud.certificates.models import counters, disposals, issue_subjects, issues
 from lgcloud.certificates.subjects import household_members, load_subjects
 from lgcloud.db.base import utcnow
 from lgcloud.errors import Conflict, NotFound, PermissionDenied
@@ -152,6 +152,7 @@ def preview(
     """Compose and render a 見本 (not issued, no 発行番号): checks characters and protection first."""
     today = today or today_jst()
     persons = _persons(session, lg_code, request)
+    _validate(request, staff)
     disclosure = protection.check_disclosure(
         session,
         lg_code,
@@ -322,6 +323,8 @@ def _issue_one(
             reissue_of=reissue_of,
         )
     )
+    for atena_no in dict.fromkeys(record.subjects):
+        session.execute(insert(issue_subjects).values(lg_code=lg_code, issue_id=issue_id, atena_no=atena_no))
     _audit(
         session,
         lg_code,
@@ -399,10 +402,14 @@ _SUMMARY_COLUMNS = [c for c in issues.c if c.name not in ("pdf", "inputs", "opti
 def list_issues(
     session: Session, lg_code: str, *, atena_no: str | None = None, limit: int = 100
 ) -> list[IssuedCertificate]:
-    stmt = select(*_SUMMARY_COLUMNS).where(issues.c.lg_code == lg_code).order_by(issues.c.issue_id.desc())
-    rows = list(session.execute(stmt.limit(limit if atena_no is None else 10_000)).mappings())
+    """交付履歴, newest first; ``atena_no``: the certificates on which that person is printed."""
+    stmt = select(*_SUMMARY_COLUMNS).where(issues.c.lg_code == lg_code)
     if atena_no is not None:
-        rows = [r for r in rows if atena_no in r["subjects"]][:limit]
+        mine = select(issue_subjects.c.issue_id).where(
+            issue_subjects.c.lg_code == lg_code, issue_subjects.c.atena_no == atena_no
+        )
+        stmt = stmt.where(issues.c.issue_id.in_(mine))
+    rows = list(session.execute(stmt.order_by(issues.c.issue_id.desc()).limit(limit)).mappings())
     found = _disposals(session, lg_code, [r["issue_id"] for r in rows])
     return [_record_from(r, found.get(r["issue_id"])) for r in rows]
 
@@ -430,6 +437,7 @@ class Download:
 def download(session: Session, lg_code: str, issue_id: int, staff: Staff, *, release_id: int | None = None) -> Download:
     """The stored PDF, byte for byte (printing again after a printer fault); gated like an issue."""
     row = _row(session, lg_code, issue_id)
+    _require_mynumber_permission(row, staff)
     disclosure = protection.check_disclosure(
         session,
         lg_code,
@@ -495,6 +503,16 @@ def reissue(
     today = today or today_jst()
     row = _row(session, lg_code, issue_id)
     original = Document.from_json(row["inputs"]["document"])
+    request = IssueRequest(
+        original.cert_type,
+        tuple(original.subjects),
+        options=_options_from(row["options"]),
+        terminal=terminal,
+        printer=printer,
+        place=place,
+    )
+    _require_mynumber_permission(row, staff)
+    _validate(request, staff)
     disclosure = protection.check_disclosure(
         session,
         lg_code,
@@ -506,16 +524,18 @@ def reissue(
     )
     if not disclosure.allowed:
         return IssueOutcome(disclosure)
-    options = _options_from(row["options"])
-    request = IssueRequest(
-        original.cert_type, tuple(original.subjects), options=options, terminal=terminal, printer=printer, place=place
-    )
-    _validate(request, Staff(staff.user, True, staff.source_ip))
     doc = replace(original, reissue=True)
     issued, overflows = _issue_one(
         session, lg_code, doc, request, staff, secret, today, disclosure.request_id, reissue_of=issue_id
     )
     return IssueOutcome(disclosure, [issued], overflows)
+
+
+def _require_mynumber_permission(row: Any, staff: Staff) -> None:
+    if row["mynumber_printed"] and not staff.can_read_mynumber:
+        raise PermissionDenied(
+            "個人番号が記載された証明書です。個人番号の閲覧権限が必要です", code="mynumber-forbidden"
+        )
 
 
 def _options_from(data: dict[str, Any]) -> CertificateOptions:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, ImmutableMultiDict
 
 from lgcloud.certificates import services
 from lgcloud.certificates.compose import ITEM_LABELS
@@ -36,22 +37,31 @@ FLAGS = {
 }
 
 
-def _members(ctx: TenantContext, setai_no: str | None) -> list[dict[str, Any]]:
-    if not setai_no:
-        return []
+def _members(ctx: TenantContext, setai_no: str | None, atena_no: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """The 世帯's current members, or one person by 宛名番号 (also a 除票, for 除票の写し / 転出証明書)."""
+    if not setai_no and not atena_no:
+        return "", []
     with ctx.session() as session:
-        rows = SqlRegistry(session, ctx.lg_code).members(setai_no.strip())
+        registry = SqlRegistry(session, ctx.lg_code)
+        if atena_no:
+            found = registry.current(atena_no.strip())
+            rows = [found] if found else []
+            setai_no = found.person.setai_no if found else ""
+        else:
+            rows = registry.members((setai_no or "").strip())
         states = protection.protection_states(session, ctx.lg_code, [r.atena_no for r in rows])
-        ctx.audit(session, "certificate:members", target=setai_no, detail={"count": len(rows)})
-    return [
+        ctx.audit(session, "certificate:members", target=atena_no or setai_no, detail={"count": len(rows)})
+    members = [
         {
             "atena_no": r.atena_no,
             "shimei": r.person.shimei,
             "zokugara": r.person.zokugara,
+            "status": r.person.status.value,
             "label": states[r.atena_no].label,
         }
         for r in rows
     ]
+    return setai_no or "", members
 
 
 def _page(request: Request, ctx: TenantContext, **extra: Any) -> Response:
@@ -65,6 +75,7 @@ def _page(request: Request, ctx: TenantContext, **extra: Any) -> Response:
         "recent": recent,
         "members": [],
         "setai_no": "",
+        "atena_no": "",
         "error": None,
         **extra,
     }
@@ -72,16 +83,17 @@ def _page(request: Request, ctx: TenantContext, **extra: Any) -> Response:
 
 
 @router.get(BASE, response_class=HTMLResponse)
-def desk(request: Request, ctx: Issuer, setai_no: str | None = None) -> Response:
+def desk(request: Request, ctx: Issuer, setai_no: str | None = None, atena_no: str | None = None) -> Response:
     try:
-        members = _members(ctx, setai_no)
+        setai_no, members = _members(ctx, setai_no, atena_no)
     except LgcloudError as exc:
         return _page(request, ctx, error=exc.message, setai_no=setai_no or "")
-    error = "この世帯番号の世帯は見つかりません" if setai_no and not members else None
-    return _page(request, ctx, members=members, setai_no=setai_no or "", error=error)
+    asked = bool(setai_no or atena_no)
+    error = "指定された世帯・住民は見つかりません" if asked and not members else None
+    return _page(request, ctx, members=members, setai_no=setai_no, atena_no=atena_no or "", error=error)
 
 
-def request_from_form(form: FormData) -> services.IssueRequest:
+def request_from_form(form: ImmutableMultiDict[str, Any]) -> services.IssueRequest:
     cert_type = CertType(str(form.get("type") or CertType.JUMINHYO_SETAI.value))
     chosen = tuple(str(v) for v in form.getlist("member"))
     setai_no = str(form.get("setai_no") or "").strip() or None
@@ -120,10 +132,12 @@ async def preview(request: Request, ctx: Issuer) -> Response:
             result = services.preview(session, ctx.lg_code, issue_request, staff_of(ctx))
     except (LgcloudError, ValueError) as exc:
         return _page(request, ctx, error=getattr(exc, "message", str(exc)))
+    hidden = _hidden(form)
     context = {
         "lg_code": ctx.lg_code,
         "result": result,
-        "hidden": _hidden(form),
+        "hidden": hidden,
+        "pdf_query": urlencode(hidden),
         "refused": not result.disclosure.allowed,
     }
     return render(request, "certificates/preview.html", context)
@@ -142,6 +156,20 @@ async def issue(request: Request, ctx: Issuer) -> Response:
     if not outcome.disclosure.allowed:
         return _page(request, ctx, error=outcome.disclosure.message)
     return render(request, "certificates/issued.html", {"lg_code": ctx.lg_code, "outcome": outcome})
+
+
+@router.get(BASE + "/preview.pdf")
+def preview_pdf(request: Request, ctx: Issuer) -> Response:
+    """The 見本 PDF (watermarked, no 発行番号) for the same choices, opened from the preview page."""
+    try:
+        issue_request = request_from_form(request.query_params)
+        with ctx.session() as session:
+            result = services.preview(session, ctx.lg_code, issue_request, staff_of(ctx))
+    except (LgcloudError, ValueError) as exc:
+        return _page(request, ctx, error=getattr(exc, "message", str(exc)))
+    if not result.disclosure.allowed:
+        return _page(request, ctx, error=result.disclosure.message)
+    return Response(result.pdf, media_type="application/pdf", headers={"Content-Disposition": "inline"})
 
 
 @router.get(BASE + "/verify", response_class=HTMLResponse)

@@ -1,4 +1,4 @@
-"""Certificates: 交付履歴 (issues), 処分 (disposals), daily 連番 counters.
+"""Certificates: 交付履歴 (issues and the persons on them), 処分 (disposals), daily 連番 counters.
 
 Revision ID: 0610_certificates
 Revises: 0600_protection
@@ -54,6 +54,19 @@ def upgrade() -> None:
     )
     op.create_index("ix_certificates_issues_day", "certificates_issues", ["lg_code", "issued_on"])
     op.create_table(
+        "certificates_issue_subjects",
+        sa.Column("lg_code", sa.String(length=6), nullable=False),
+        sa.Column("issue_id", sa.BigInteger(), nullable=False),
+        sa.Column("atena_no", sa.String(length=20), nullable=False),
+        sa.PrimaryKeyConstraint("lg_code", "issue_id", "atena_no", name=op.f("pk_certificates_issue_subjects")),
+        sa.ForeignKeyConstraint(
+            ["lg_code", "issue_id"],
+            ["certificates_issues.lg_code", "certificates_issues.issue_id"],
+            name=op.f("fk_certificates_issue_subjects_lg_code_certificates_issues"),
+        ),
+    )
+    op.create_index("ix_certificates_issue_subjects_atena", "certificates_issue_subjects", ["lg_code", "atena_no"])
+    op.create_table(
         "certificates_disposals",
         sa.Column("lg_code", sa.String(length=6), nullable=False),
         sa.Column("issue_id", sa.BigInteger(), nullable=False),
@@ -69,12 +82,17 @@ def upgrade() -> None:
     )
     enable_tenant_rls("certificates_counters")
     grant_read_write("certificates_counters")
-    for table in ("certificates_issues", "certificates_disposals"):
+    for table in ("certificates_issues", "certificates_issue_subjects", "certificates_disposals"):
         enable_tenant_rls(table)
         grant_append_only(table)
     grant_sequences()
 
 
 def downgrade() -> None:
-    for table in ("certificates_disposals", "certificates_issues", "certificates_counters"):
+    for table in (
+        "certificates_disposals",
+        "certificates_issue_subjects",
+        "certificates_issues",
+        "certificates_counters",
+    ):
         op.drop_table(table)
