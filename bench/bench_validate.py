@@ -29,6 +29,11 @@ from result import FULL, Result
 P4_LIMIT_MB = 1.5 * 1024
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _generate(rows: int, out: Path) -> Path:
     from lgcloud.migration.generate import GenerateOptions, generate
 
@@ -76,12 +81,16 @@ def p1(rows: int, work: Path) -> Result:
     _anchor(utf8)  # warm-up: page cache
     times, anchors = [], []
     for _ in range(2):
+        cpu = _cpu()
         a_time, a_rows = _anchor(utf8)
+        a_cpu, cpu = _cpu() - cpu, _cpu()
         anchors.append(a_rows / a_time)
         v_time, v_rows, errors = _validate(data)
+        v_cpu = _cpu() - cpu
         times.append(v_rows / v_time)
-        print(f"  pyarrow read_csv {a_time:.2f} s ({a_rows:,} rows); validate {v_time:.2f} s "
-              f"({v_rows:,} records, {errors:,} errors)", flush=True)
+        print(f"  pyarrow read_csv {a_time:.2f} s wall, {a_cpu:.2f} s CPU ({a_rows:,} rows); validate {v_time:.2f} s "
+              f"wall, {v_cpu:.2f} s CPU ({v_rows:,} records, {errors:,} errors); load {os.getloadavg()[0]:.1f}",
+              flush=True)
     return Result(f"P1 validate {rows:,} rows × 66 columns cp932 with 外字", max(times), max(anchors), "rows/s", 0.8)
 
 
