@@ -305,32 +305,42 @@ def deliver_due(
     policy: RetryPolicy | None = None,
     client: httpx.Client | None = None,
     lg_codes: Iterable[str] | None = None,
+    parallel: int = 4,
 ) -> TickReport:
-    """One worker tick over every municipality (or ``lg_codes``)."""
+    """One worker tick over every municipality (or ``lg_codes``), up to ``parallel`` of them at a time."""
     from lgcloud.db.base import utcnow
 
     policy = policy or RetryPolicy()
     now = now or utcnow()
-    report = TickReport()
+    codes = list(lg_codes) if lg_codes is not None else municipalities(database)
     own_client = client is None
     client = client or httpx.Client(follow_redirects=False)
     try:
-        for lg_code in lg_codes if lg_codes is not None else municipalities(database):
-            _tick_one(database, lg_code, now, policy, client, report)
+        if parallel <= 1 or len(codes) <= 1:
+            parts = [_tick_one(database, lg, now, policy, client) for lg in codes]
+        else:
+            with ThreadPoolExecutor(max_workers=min(parallel, len(codes))) as pool:
+                parts = list(pool.map(lambda lg: _tick_one(database, lg, now, policy, client), codes))
     finally:
         if own_client:
             client.close()
+    report = TickReport()
+    for part in parts:
+        report.fanned_out += part.fanned_out
+        report.delivered += part.delivered
+        report.failed += part.failed
+        report.dead += part.dead
+        report.outcomes.extend(part.outcomes)
     return report
 
 
-def _tick_one(
-    database: Database, lg_code: str, now: datetime, policy: RetryPolicy, client: httpx.Client, report: TickReport
-) -> None:
+def _tick_one(database: Database, lg_code: str, now: datetime, policy: RetryPolicy, client: httpx.Client) -> TickReport:
+    report = TickReport()
     with database.session(lg_code) as session:
-        report.fanned_out += fan_out(session, lg_code, now)
+        report.fanned_out = fan_out(session, lg_code, now)
         jobs = claim(session, lg_code, now, policy)
     if not jobs:
-        return
+        return report
     outcomes = _send_all(jobs, policy, client)
     with database.session(lg_code) as session:
         for state in record(session, outcomes, now, policy):
@@ -338,3 +348,4 @@ def _tick_one(
             report.dead += state == "dead"
             report.failed += state != "delivered"
     report.outcomes.extend(outcomes)
+    return report
