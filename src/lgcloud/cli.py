@@ -47,6 +47,8 @@ CAPABILITY_COMMANDS = (
     ("demo-data", "lgcloud.migration.demo_data_cli"),
     ("residents", "lgcloud.residents.cli"),
     ("linkage", "lgcloud.linkage.cli"),
+    ("certificates", "lgcloud.certificates.cli"),
+    ("protection", "lgcloud.protection.cli"),
     ("analytics", "lgcloud.analytics.cli"),
 )
 for command, module_name in CAPABILITY_COMMANDS:
