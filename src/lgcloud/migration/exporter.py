@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from lgcloud.db import Database
 from lgcloud.db.base import utcnow
 from lgcloud.errors import LgcloudError
-from lgcloud.layout import Dialect, EncodeError, FileSpec, Layout, load_layout, resolve_dialect, write_frame
+from lgcloud.layout import Dialect, EncodeError, FileSpec, Layout, resolve_dialect, write_frame
 from lgcloud.migration import io_mapping as mapping
 from lgcloud.migration import jobs
 from lgcloud.migration.models import STAGING_FOREIGN_COLUMNS, STAGING_PERSON_COLUMNS
@@ -289,7 +289,7 @@ class _Encoder:
 def export(db: Database, req: ExportRequest, progress: jobs.ProgressCallback | None = None) -> ExportResult:
     if req.unencodable not in UNENCODABLE:
         raise ExportError(f"--unencodable は {'/'.join(UNENCODABLE)} のいずれかです", code="migration-export-option")
-    layout = load_layout(req.layout)
+    layout = mapping.cached_layout(req.layout)
     dialect = resolve_dialect(layout.dialects, req.dialect, encoding=req.encoding)
     from lgcloud.migration.importer import tenant_of
 
@@ -297,6 +297,9 @@ def export(db: Database, req: ExportRequest, progress: jobs.ProgressCallback | N
     with db.session(req.lg_code) as session:
         tenant = tenant_of(session, req.lg_code)
         reverse = _reverse_gaiji(session, req)
+        from lgcloud.migration.staging import bulk_plans
+
+        bulk_plans(session)  # whole-municipality joins: hash joins, whatever the statistics say
         reg = _typed(_frame(session, _person_sql(req.since), params))
         households = _typed(_frame(session, _household_sql(req.since is not None), params))
         cursor = int(session.execute(text("SELECT COALESCE(MAX(ido_id), 0) FROM residents_ido WHERE lg_code = :lg"),

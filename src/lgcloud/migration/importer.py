@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from lgcloud.db import Database
 from lgcloud.db.base import utcnow
 from lgcloud.errors import LgcloudError
-from lgcloud.layout import Batch, Dialect, FileSpec, Layout, Validator, iter_batches, load_layout, resolve_dialect
+from lgcloud.layout import Batch, Dialect, FileSpec, Layout, Validator, iter_batches, resolve_dialect
 from lgcloud.layout.dialect import dialect_from_mapping
 from lgcloud.migration import io_mapping as mapping
 from lgcloud.migration import jobs, reconcile, staging
@@ -98,7 +98,7 @@ def check_headers(assigned: list[tuple[FileSpec, Path]], dialect: Dialect) -> No
 
 def prepare(db: Database, req: ImportRequest) -> jobs.Job:
     """Create (or find) the job for this import: same municipality, options and file contents → same job."""
-    layout = load_layout(req.layout)
+    layout = mapping.cached_layout(req.layout)
     dialect = resolve_dialect(layout.dialects, req.dialect, encoding=req.encoding)
     missing = [str(p) for p in req.paths if not p.is_file()]
     if missing:
@@ -172,7 +172,7 @@ def gaiji_map(session: Session, lg_code: str, options: dict[str, Any]) -> dict[s
 
 
 def _context(db: Database, job: jobs.Job, progress: jobs.ProgressCallback | None) -> _Ctx:
-    layout = load_layout(job.layout)
+    layout = mapping.cached_layout(job.layout)
     dialect = dialect_from_mapping({k: v for k, v in job.options["dialect"].items() if k != "description"})
     with db.session(job.lg_code) as session:
         return _Ctx(job, layout, dialect, gaiji_map(session, job.lg_code, job.options),

@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import polars as pl
 
 from lgcloud.layout.checks import ERAS
 from lgcloud.layout.dialect import Dialect
-from lgcloud.layout.model import FileSpec, Layout
+from lgcloud.layout.model import FileSpec, Layout, load_layout
 from lgcloud.residents import keys
 
 STATUS = {"1": "住民", "2": "転出", "3": "死亡", "9": "消除"}
@@ -32,6 +33,12 @@ ALWAYS_DERIVED = {"最新フラグ"}
 HOUSEHOLD_DERIVED = ("世帯主宛名番号", "世帯主氏名", "世帯員数", "住所_町字コード", "住所")
 FLAG_TRUE, FLAG_FALSE = "1", "0"
 ADDRESS_PARTS = ("住所_都道府県", "住所_市区郡町村名", "住所_町字", "住所_番地号表記")
+
+
+@lru_cache(maxsize=8)
+def cached_layout(name: str) -> Layout:
+    """Layouts are immutable data; parse each YAML once per process."""
+    return load_layout(name)
 
 
 @dataclass(frozen=True)
