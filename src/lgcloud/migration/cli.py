@@ -130,3 +130,7 @@ def layout_schema() -> None:
     from lgcloud.layout.schema import LAYOUT_SCHEMA
 
     typer.echo(json.dumps(LAYOUT_SCHEMA, ensure_ascii=False, indent=2))
+
+from lgcloud.migration.io_cli import register  # noqa: E402
+
+register(app)
