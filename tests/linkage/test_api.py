@@ -143,3 +143,23 @@ def test_inbox_over_the_api(app, database, tenants, clerk: Clerk, login_as) -> N
         json={"address": {"address": "府中一丁目1番"}},
     )
     assert again.status_code == 409
+
+
+def test_files_over_the_api(app, database, tenants, clerk: Clerk, login_as) -> None:
+    import hashlib
+
+    clerk.move_in(others=1)
+    admin = login_as("admin")
+    base = f"/api/v1/municipalities/{tenants.a}/linkage/files"
+    created = admin.post(f"{base}/full")
+    assert created.status_code == 201, created.text
+    export = created.json()
+    assert "directory" not in export and export["rows"] == 2
+    assert [e["export_id"] for e in admin.get(base).json()] == [export["export_id"]]
+    manifest = admin.get(f"{base}/{export['export_id']}/manifest.json").json()
+    person = next(f for f in manifest["files"] if f["name"] == "person.csv")
+    data = admin.get(f"{base}/{export['export_id']}/person.csv").content
+    assert hashlib.sha256(data).hexdigest() == person["sha256"]
+    assert admin.get(f"{base}/{export['export_id']}/..%2Fmanifest.json").status_code == 404
+    assert login_as("admin", tenants.b).get(f"{base}/{export['export_id']}/person.csv").status_code == 404
+    assert login_as("clerk").post(f"{base}/full").status_code == 403

@@ -277,14 +277,19 @@ def complete_inbox_item(item_id: int, body: CompleteIn, ctx: Writer) -> dict[str
 @router.get("/municipalities/{lg_code}/linkage/files")
 def list_file_exports(ctx: Reader) -> list[dict[str, Any]]:
     with ctx.session() as session:
-        return [{k: v for k, v in e.items() if k != "lg_code"} for e in files.list_exports(session, ctx.lg_code)]
+        return [_public(e) for e in files.list_exports(session, ctx.lg_code)]
+
+
+def _public(export: dict[str, Any]) -> dict[str, Any]:
+    """An export without server-side details (the tenant key, the directory on disk)."""
+    return {k: v for k, v in export.items() if k not in ("lg_code", "directory")}
 
 
 @router.post("/municipalities/{lg_code}/linkage/files/full", status_code=status.HTTP_201_CREATED)
 def create_full_export(request: Request, ctx: Manager) -> dict[str, Any]:
     """On-demand 全件 file set (every person's current record), with its manifest."""
     root = files.export_root(request.app.state.settings)
-    return files.write_full(ctx.db, ctx.lg_code, root, actor=ctx.principal.name)
+    return _public(files.write_full(ctx.db, ctx.lg_code, root, actor=ctx.principal.name))
 
 
 @router.get("/municipalities/{lg_code}/linkage/files/{export_id}/{name}")
