@@ -90,7 +90,9 @@ def test_type_filter_skips_ahead_to_the_head(clerk: Clerk) -> None:
 
 
 def test_catalogue_covers_every_residents_event_type() -> None:
-    assert {str(t) for t in EventType} == set(BY_TYPE)
+    from lgcloud.linkage.catalogue import is_protection
+
+    assert {str(t) for t in EventType} == {t for t in BY_TYPE if not is_protection(t)}
     schemas = all_schemas()
     assert set(schemas) == set(BY_TYPE)
     for schema in schemas.values():
@@ -134,3 +136,49 @@ def test_protected_persons_are_flagged(clerk: Clerk) -> None:
     assert by_subject[child]["抑止"] == {"証明書発行": "エラー"}
     for event in _events(clerk):
         _validate(event)
+
+
+def test_protection_changes_publish_in_their_own_transaction(clerk: Clerk) -> None:
+    """How lgcloud.protection is to publish: ``outbox.publish`` in the same transaction as the change."""
+    from datetime import date
+
+    import pytest
+
+    from lgcloud.linkage.catalogue import ProtectionEventType
+    from lgcloud.protection import services
+    from lgcloud.protection.domain import Level, Process, Scope
+
+    family = clerk.move_in()
+    atena = family.rows[0].atena_no
+    supervisor = services.Actor(f"supervisor-{clerk.lg_code}")
+
+    def suppress(fail: bool) -> None:
+        with clerk.db.session(clerk.lg_code) as session:
+            s = services.set_suppression(
+                session,
+                clerk.lg_code,
+                supervisor,
+                scope=Scope.PERSON,
+                target=atena,
+                process=Process.CERTIFICATE,
+                level=Level.ERROR,
+                start_on=date(2025, 1, 1),
+            )
+            outbox.publish(
+                session,
+                clerk.lg_code,
+                ProtectionEventType.YOKUSHI_SETTEI,
+                atena,
+                {"抑止番号": s.suppression_id, "処理": "証明書発行", "レベル": "エラー"},
+            )
+            if fail:
+                raise RuntimeError("fault after the event, before commit")  # fmt: skip
+
+    with pytest.raises(RuntimeError):
+        suppress(fail=True)
+    assert [e["type"] for e in _events(clerk)] == [EventType.TENNYU]  # neither the 抑止 nor its event
+    suppress(fail=False)
+    event = _events(clerk)[-1]
+    assert (event["type"], event["subject"], event["lgcloudseq"]) == (ProtectionEventType.YOKUSHI_SETTEI, atena, 2)
+    assert event["data"]["保護"]["処理"] == "証明書発行" and event["data"]["抑止"] == {"証明書発行": "エラー"}
+    _validate(event)

@@ -27,12 +27,28 @@ AMEND_REASONS = (
 )
 
 
+PROTECTION_PREFIX = "jp.lgcloud.protection."
+
+
+class ProtectionEventType:
+    """抑止 / 支援措置 changes told to other systems (§2.10, j420). A 一時解除 is never an event."""
+
+    YOKUSHI_SETTEI = PROTECTION_PREFIX + "yokushi-settei"  # 抑止の設定
+    YOKUSHI_KAIJO = PROTECTION_PREFIX + "yokushi-kaijo"  # 抑止の解除
+    SHIEN_KAISHI = PROTECTION_PREFIX + "shien-kaishi"  # 支援措置（仮支援措置を含む）の開始・延長
+    SHIEN_SHURYO = PROTECTION_PREFIX + "shien-shuryo"  # 支援措置の終了
+
+
 @dataclass(frozen=True)
 class EventKind:
     type: str  # CloudEvents type
     title: str  # 日本語の名称
-    reasons: tuple[str, ...]  # 異動事由 it may carry (§2.8)
+    reasons: tuple[str, ...]  # 異動事由 it may carry (§2.8); empty for protection events
     description: str
+
+    @property
+    def family(self) -> str:
+        return "protection" if self.type.startswith(PROTECTION_PREFIX) else "residents"
 
 
 CATALOGUE: tuple[EventKind, ...] = (
@@ -70,6 +86,15 @@ CATALOGUE: tuple[EventKind, ...] = (
         CANCEL_REASONS,
         "先の異動を取り消し、その前の状態に戻した（取消対象異動番号を参照）。",
     ),
+    EventKind(ProtectionEventType.YOKUSHI_SETTEI, "抑止設定", (), "抑止が設定された（処理・レベルは data.抑止）。"),
+    EventKind(ProtectionEventType.YOKUSHI_KAIJO, "抑止解除", (), "抑止が解除された。一時解除は通知しない。"),
+    EventKind(
+        ProtectionEventType.SHIEN_KAISHI,
+        "支援措置開始",
+        (),
+        "支援措置（仮支援措置を含む）の対象になった、または延長された。",
+    ),
+    EventKind(ProtectionEventType.SHIEN_SHURYO, "支援措置終了", (), "支援措置が終了した。"),
 )
 
 BY_TYPE: dict[str, EventKind] = {kind.type: kind for kind in CATALOGUE}
@@ -77,6 +102,10 @@ BY_TYPE: dict[str, EventKind] = {kind.type: kind for kind in CATALOGUE}
 
 def kind_of(event_type: str) -> EventKind | None:
     return BY_TYPE.get(event_type)
+
+
+def is_protection(event_type: str) -> bool:
+    return event_type.startswith(PROTECTION_PREFIX)
 
 
 def all_reasons() -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import Session
 
 from lgcloud.linkage import vocabulary
+from lgcloud.linkage.catalogue import is_protection
 from lgcloud.linkage.outbox import OutboxEvent
 from lgcloud.residents.model import Ido, Row
 from lgcloud.residents.models import history, ido
@@ -128,6 +129,8 @@ def _data(
     include_mynumber: bool,
 ) -> dict[str, Any]:
     p = event.payload
+    if is_protection(event.type):
+        return {"保護": p}
     row = rows.get((p.get("atena_no", ""), int(p.get("rireki_no", 0))))
     if row is None:  # an event type without a snapshot: pass its payload through
         return {"内容": p}

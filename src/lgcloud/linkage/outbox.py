@@ -8,14 +8,16 @@ makes ``after=N`` a stable cursor.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from lgcloud.db.base import utcnow
 from lgcloud.residents.models import outbox
 
 
@@ -65,3 +67,27 @@ def head(session: Session, lg_code: str) -> int:
     """The highest committed seq of the municipality (0 before its first event)."""
     value = session.execute(select(func.max(outbox.c.seq)).where(outbox.c.lg_code == lg_code)).scalar()
     return int(value or 0)
+
+
+def publish(session: Session, lg_code: str, event_type: str, subject: str, payload: dict[str, Any]) -> int:
+    """Write one event in the caller's transaction (for changes outside the 異動 service, e.g. 抑止 /
+    支援措置 in ``lgcloud.protection``). Same counter as the residents' events, so seq stays gap-free and
+    commit-ordered. Returns the seq. ``event_type`` must be in the catalogue."""
+    from lgcloud.linkage.catalogue import BY_TYPE
+    from lgcloud.residents.repository import SqlRegistry
+
+    if event_type not in BY_TYPE:
+        raise ValueError(f"unknown event type {event_type}")
+    seq = SqlRegistry(session, lg_code).next_value("outbox")
+    session.execute(
+        insert(outbox).values(
+            lg_code=lg_code,
+            seq=seq,
+            event_id=str(uuid.uuid4()),
+            type=event_type,
+            subject=subject,
+            occurred_at=utcnow(),
+            payload=payload,
+        )
+    )
+    return seq

@@ -113,20 +113,23 @@ def _ido(kind: EventKind | None) -> dict[str, Any]:
     )
 
 
+FLAGS = {
+    "支援対象者": {**OPT_BOOL, "description": "true: DV等支援対象者。null: 判定できない（保護対象として扱う）"},
+    "抑止": {
+        "type": ["object", "null"],
+        "description": "他システムへ伝える抑止（処理 → レベル）。一時解除は伝えない",
+        "additionalProperties": {"enum": ["エラー", "アラート", "処理可"]},
+    },
+}
+PROTECTION = {"type": "object", "description": "抑止・支援措置の変更の内容（設定番号、処理、レベル、期間など）"}
+
+
 def event_schema(event_type: str) -> dict[str, Any]:
     kind = kind_of(event_type)
-    data = _obj(
-        {
-            "異動": _ido(kind),
-            "人": PERSON,
-            "支援対象者": {**OPT_BOOL, "description": "true: DV等支援対象者。null: 判定できない（保護対象として扱う）"},
-            "抑止": {
-                "type": ["object", "null"],
-                "description": "他システムへ伝える抑止（処理 → レベル）。一時解除は伝えない",
-                "additionalProperties": {"enum": ["エラー", "アラート", "処理可"]},
-            },
-        }
-    )
+    if kind is not None and kind.family == "protection":
+        data = _obj({"保護": PROTECTION, **FLAGS})
+    else:
+        data = _obj({"異動": _ido(kind), "人": PERSON, **FLAGS})
     return {
         "$schema": DIALECT,
         "$id": schema_uri(event_type),
