@@ -1,8 +1,10 @@
 """支援措置期間 arithmetic (民法143条): one year including the start day, leap years, the extension window."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lgcloud.protection import periods
 
@@ -48,3 +50,15 @@ def test_extension_window_opens_one_month_before_the_end(end: date, opens: date)
 def test_extended_period_starts_the_day_after_the_old_end() -> None:
     assert periods.extended_period(date(2021, 3, 31)) == (date(2021, 4, 1), date(2022, 3, 31))
     assert periods.extended_period(date(2024, 2, 28)) == (date(2024, 2, 29), date(2025, 2, 28))
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)))
+def test_a_period_is_one_year_less_a_day_and_extensions_chain(start: date) -> None:
+    end = periods.period_end(start)
+    assert (end - start).days in (364, 365)
+    if not (start.month == 2 and start.day == 29):
+        assert end + timedelta(days=1) == date(start.year + 1, start.month, start.day)
+    next_start, next_end = periods.extended_period(end)
+    assert next_start == end + timedelta(days=1) and next_end > next_start
+    opens = periods.extension_opens(end)
+    assert 28 <= (end - opens).days <= 31

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lgcloud.certificates import render, verification
@@ -352,9 +353,10 @@ def _next(session: Session, lg_code: str, name: str) -> int:
         .returning(counters.c.value)
     )
     value = session.execute(stmt).scalar()
-    if value is None:
-        session.execute(insert(counters).values(lg_code=lg_code, name=name, value=1))
-        return 1
+    if value is None:  # first use: create the row (a concurrent first use waits on it), then count
+        dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(dialect_insert(counters).values(lg_code=lg_code, name=name, value=0).on_conflict_do_nothing())
+        value = session.execute(stmt).scalar_one()
     return int(value)
 
 
