@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, and_, select, union
 from sqlalchemy.orm import Session
 
-from lgcloud.residents import keys
+from lgcloud.residents import keys, protect
 from lgcloud.residents.errors import InvalidField, ResidentNotFound
 from lgcloud.residents.model import Ido, Person, Row, Status
 from lgcloud.residents.models import current, history, ido
@@ -80,6 +80,7 @@ class SearchPage:
     query: SearchQuery = field(default_factory=SearchQuery)
     truncated: bool = False  # more than MAX_HITS persons matched
     total: int = 0  # persons found (at most MAX_HITS)
+    labels: dict[str, str] = field(default_factory=dict)  # 宛名番号 → 支援対象者 / 抑止 label (§2.10)
 
 
 def _prefix(column: Any, value: str) -> Any:
@@ -272,6 +273,12 @@ def search(
 
         raise PermissionDenied("個人番号での検索には個人番号の閲覧権限が必要です", code="mynumber-forbidden")
     result = find(session, lg_code, q)
+    states = protect.states(session, lg_code, result.rows)
+    hidden = {a for a, state in states.items() if protect.hides_address(state)}
+    if q.address:  # the hit itself would tell where a protected person lives
+        result.rows = [r for r in result.rows if r.atena_no not in hidden]
+    result.rows = protect.conceal_rows(result.rows, hidden)
+    result.labels = {a: state.label for a, state in states.items() if state.label}
     record_audit(
         session,
         lg_code=lg_code,
@@ -290,6 +297,8 @@ class PersonView:
     history: list[Row]
     ido: dict[int, Ido]
     household: list[Row]
+    labels: dict[str, str] = field(default_factory=dict)  # 宛名番号 → 支援対象者 / 抑止 label
+    concealed: bool = False  # the person's address items are hidden (支援措置 / 抑止, no release)
 
 
 def view_person(
@@ -301,14 +310,23 @@ def view_person(
     can_read_mynumber: bool = False,
     show_mynumber: bool = False,
     source_ip: str | None = None,
+    release_id: int | None = None,
 ) -> PersonView:
-    """A person with the full history timeline and their 世帯, audited (個人番号 shown only on request)."""
+    """A person with the full history timeline and their 世帯, audited (個人番号 shown only on request).
+
+    Address items of a 支援対象者 (or of a person with an エラー 抑止 for 照会) are hidden unless
+    ``release_id`` is a release of the 支援措置責任者 for this person (§2.10).
+    """
     rows = history_rows(session, lg_code, atena_no)
     if not rows:
         raise ResidentNotFound(f"宛名番号 {atena_no} の住民は見つかりません", atena_no=atena_no)
     reveal = can_read_mynumber and show_mynumber
     last = rows[-1]
     household = household_members(session, lg_code, last.person.setai_no)
+    states = protect.states(session, lg_code, [last, *household])
+    hidden = {a for a, state in states.items() if protect.hides_address(state)}
+    if atena_no in hidden and protect.released(session, lg_code, actor, atena_no, release_id):
+        hidden.discard(atena_no)
     record_audit(
         session,
         lg_code=lg_code,
@@ -319,11 +337,19 @@ def view_person(
         detail={"mynumber_shown": reveal},
     )
     return PersonView(
-        current=masked(last, reveal),
-        history=[masked(r, reveal) for r in rows],
+        current=protect.conceal_rows([masked(last, reveal)], hidden)[0],
+        history=protect.conceal_rows([masked(r, reveal) for r in rows], hidden),
         ido=ido_records(session, lg_code, sorted({r.ido_id for r in rows})),
-        household=[masked(r, reveal) for r in household],
+        household=protect.conceal_rows([masked(r, reveal) for r in household], hidden),
+        labels={a: state.label for a, state in states.items() if state.label},
+        concealed=atena_no in hidden,
     )
+
+
+def shown(session: Session, lg_code: str, rows: list[Row]) -> list[Row]:
+    """Rows for display: 個人番号 masked, address items of protected persons hidden (state, 世帯 views)."""
+    hidden = {a for a, state in protect.states(session, lg_code, rows).items() if protect.hides_address(state)}
+    return protect.conceal_rows([masked(r, False) for r in rows], hidden)
 
 
 def household_members(session: Session, lg_code: str, setai_no: str) -> list[Row]:

@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import utcnow
+from lgcloud.residents import protect
 from lgcloud.residents.commands import Command
 from lgcloud.residents.errors import ConcurrentUpdate
 from lgcloud.residents.events import EVENT_OF_COMMAND
@@ -57,7 +58,9 @@ def record_ido(
 ) -> IdoResult:
     """Enter one 異動. ``expected`` maps 宛名番号 → the 履歴番号 the clerk's form showed (optional)."""
     registry = SqlRegistry(session, lg_code)
-    registry.lock(*_lock_targets(registry, command))
+    atena_nos, setai_nos = _lock_targets(registry, command)
+    registry.lock(atena_nos, setai_nos)
+    protect.check_ido_allowed(session, lg_code, registry.currents(atena_nos) if atena_nos else [])
     _check_expected(registry, expected or {})
     planned = plan(command, registry, registry, today or today_jst())
     ido_id = registry.next_value("ido")

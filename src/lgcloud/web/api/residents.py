@@ -93,7 +93,7 @@ def search_residents(
             session, ctx.lg_code, ctx.principal.name, q, can_read_mynumber=_can_mynumber(ctx), source_ip=ctx.source_ip
         )
     return SearchResult(
-        items=[present.row_json(r) for r in found.rows],
+        items=[present.row_json(r) | {"protection": found.labels.get(r.atena_no, "")} for r in found.rows],
         page=found.page,
         per_page=found.per_page,
         has_next=found.has_next,
@@ -125,8 +125,16 @@ def get_ido(ctx: Reader, ido_id: int) -> dict[str, Any]:
 
 
 @router.get(BASE + "/residents/{atena_no}")
-def get_resident(ctx: Reader, atena_no: AtenaNo, show_mynumber: bool = False) -> dict[str, Any]:
-    """The person now, the full history (one full snapshot per row) with its 異動, and the 世帯."""
+def get_resident(
+    ctx: Reader,
+    atena_no: AtenaNo,
+    show_mynumber: bool = False,
+    release_id: int | None = Query(None, description="支援措置責任者の解除（審査依頼番号）: 住所等を表示"),
+) -> dict[str, Any]:
+    """The person now, the full history (one full snapshot per row) with its 異動, and the 世帯.
+
+    A 支援対象者's address items are hidden (``concealed``) unless ``release_id`` is a release for them.
+    """
     with ctx.session() as session:
         view = queries.view_person(
             session,
@@ -136,8 +144,11 @@ def get_resident(ctx: Reader, atena_no: AtenaNo, show_mynumber: bool = False) ->
             can_read_mynumber=_can_mynumber(ctx),
             show_mynumber=show_mynumber,
             source_ip=ctx.source_ip,
+            release_id=release_id,
         )
     return {
+        "concealed": view.concealed,
+        "protection": view.labels,
         "current": present.row_json(view.current),
         "history": [present.row_json(r) for r in view.history],
         "ido": [present.ido_json(i) for i in view.ido.values()],
@@ -153,7 +164,8 @@ def resident_at(ctx: Reader, atena_no: AtenaNo, at: date) -> dict[str, Any]:
         if row is None:
             raise ResidentNotFound(f"{at.isoformat()} 時点の宛名番号 {atena_no} の記録はありません")
         ctx.audit(session, "resident:record:read", target=atena_no, detail={"at": at.isoformat()})
-    return present.row_json(queries.masked(row, False))
+        shown = queries.shown(session, ctx.lg_code, [row])[0]
+    return present.row_json(shown)
 
 
 @router.get(BASE + "/households/{setai_no}")
@@ -163,7 +175,7 @@ def household(ctx: Reader, setai_no: AtenaNo, at: date | None = None) -> dict[st
 
     when = at or today_jst()
     with ctx.session() as session:
-        members = queries.household_at(session, ctx.lg_code, setai_no, when)
+        members = queries.shown(session, ctx.lg_code, queries.household_at(session, ctx.lg_code, setai_no, when))
         ctx.audit(session, "resident:household:read", target=setai_no, detail={"at": when.isoformat()})
     if not members:
         raise ResidentNotFound(f"世帯番号 {setai_no} の世帯は見つかりません", code="household-not-found")

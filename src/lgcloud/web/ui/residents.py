@@ -151,7 +151,12 @@ def _pager(request: Request, page: queries.SearchPage | None) -> dict[str, str |
 
 @router.get("/m/{lg_code}/residents/{atena_no}", response_class=HTMLResponse)
 def person_page(
-    request: Request, ctx: Reader, atena_no: str, at: str | None = None, show_mynumber: bool = False
+    request: Request,
+    ctx: Reader,
+    atena_no: str,
+    at: str | None = None,
+    show_mynumber: bool = False,
+    release_id: int | None = None,
 ) -> Response:
     with ctx.session() as session:
         view = queries.view_person(
@@ -162,6 +167,7 @@ def person_page(
             can_read_mynumber=ctx.principal.can(Permission.MYNUMBER_READ),
             show_mynumber=show_mynumber,
             source_ip=ctx.source_ip,
+            release_id=release_id,
         )
         at_row = _state_at(session, ctx, atena_no, at)
     timeline = [
@@ -210,7 +216,7 @@ def _state_at(session: Any, ctx: TenantContext, atena_no: str, at: str | None) -
     except ValueError:
         return "日付は YYYY-MM-DD で入力してください"
     row = queries.state_at(session, ctx.lg_code, atena_no, when)
-    return queries.masked(row, False) if row else "その日にはまだ記録がありません"
+    return queries.shown(session, ctx.lg_code, [row])[0] if row else "その日にはまだ記録がありません"
 
 
 # --- 異動 forms -------------------------------------------------------------------------------------
