@@ -145,3 +145,9 @@ def test_fixed_length_without_line_ends(tmp_path: Path) -> None:
     result = Validator(FIXED, dialect).validate([(FIXED.file("rec"), tmp_path / "r.dat")])
     assert triples(result) == {(2, "日付", "date"), (3, None, "record-length")}
     assert result.errors.filter(pl.col("line") == 3)["byte_offset"].item() == 54
+
+
+def test_empty_and_header_only_files(mini: Layout, tmp_path: Path) -> None:
+    assert triples(validate_text(mini, tmp_path, b"")) == {(1, None, "header")}
+    result = validate_text(mini, tmp_path, f"{HEADER}\n".encode("cp932"))
+    assert result.valid and result.files[0].records == 0

@@ -490,8 +490,9 @@ def _batches(path: Path, fspec: FileSpec, dialect: Dialect, batch_bytes: int) ->
     for chunk in _csv_chunks(path, dialect, batch_bytes, skip, first_line):
         yield _decode_csv_chunk(chunk, fspec, dialect, header_issues)
         header_issues = []
-    if header_issues:
-        yield Batch(pl.DataFrame(schema={n: pl.String for n in fspec.names}), header_issues)
+    if header_issues:  # a file with nothing but a wrong (or missing) header
+        schema = {**{n: pl.String for n in fspec.names}, "__rec": pl.Int64, "__line": pl.Int64, "__off": pl.Int64}
+        yield Batch(pl.DataFrame(schema=schema), header_issues, special_records=np.zeros(0, dtype=np.int64))
 
 
 def _prefetched(source: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
