@@ -20,8 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
+import qrcode  # type: ignore[import-untyped]
+import qrcode.image.svg  # type: ignore[import-untyped]
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from PIL import Image, ImageDraw, ImageFont
 
@@ -84,7 +84,7 @@ def _environment() -> Environment:
 
 @lru_cache
 def _weasy() -> Any:
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 
     return FontConfiguration()
 
@@ -189,7 +189,7 @@ def render_pdf(
     if doc.cert_type is CertType.JUMINHYO and len(doc.blocks) != 1:
         raise LgcloudError("個人票は1人ずつ発行します", code="certificate-one-person")
     html, overflows = render_html(doc, code=code, preview=preview, policy=policy)
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # type: ignore[import-untyped]
 
     with _lock:
         config = _weasy()

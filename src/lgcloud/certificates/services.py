@@ -361,7 +361,7 @@ def _next(session: Session, lg_code: str, name: str) -> int:
 
 
 def _utc_iso(value: datetime) -> str:
-    return aware(value).astimezone(UTC).isoformat()  # type: ignore[union-attr]
+    return aware(value).astimezone(UTC).isoformat()
 
 
 # --- 交付履歴 ---------------------------------------------------------------------------------------
@@ -374,7 +374,7 @@ def _record_from(m: Any, disposed: dict[str, Any] | None) -> IssuedCertificate:
         cert_type=CertType(m["cert_type"]),
         issued_at=aware(m["issued_at"]),
         issued_by=m["issued_by"],
-        place=m["place"],  # type: ignore[arg-type]
+        place=m["place"],
         terminal=m["terminal"],
         printer=m["printer"],
         subjects=list(m["subjects"]),
@@ -393,7 +393,7 @@ def _disposals(session: Session, lg_code: str, ids: list[int]) -> dict[int, dict
         return {}
     stmt = select(disposals).where(disposals.c.lg_code == lg_code, disposals.c.issue_id.in_(ids))
     return {
-        m["issue_id"]: {"reason": m["reason"], "by": m["disposed_by"], "at": aware(m["disposed_at"]).isoformat()}  # type: ignore[union-attr]
+        m["issue_id"]: {"reason": m["reason"], "by": m["disposed_by"], "at": aware(m["disposed_at"]).isoformat()}
         for m in session.execute(stmt).mappings()
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,6 +31,10 @@ RELEASE = "suppression.release"
 TEMP_RELEASE = "suppression.temp_release"
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes: they were written in UTC."""
     if value is None or value.tzinfo is not None:
@@ -92,7 +96,7 @@ def _released_at(session: Session, lg_code: str, ids: list[int]) -> dict[int, da
         .where(events.c.lg_code == lg_code, events.c.kind == RELEASE, events.c.suppression_id.in_(ids))
         .group_by(events.c.suppression_id)
     )
-    return {sid: aware(at) for sid, at in session.execute(stmt)}  # type: ignore[misc]
+    return {sid: aware(at) for sid, at in session.execute(stmt)}
 
 
 def load_suppressions(session: Session, lg_code: str, targets: Iterable[str] | None = None) -> list[Suppression]:
@@ -128,8 +132,8 @@ def load_temp_releases(session: Session, lg_code: str, suppression_ids: Iterable
     return [
         TemporaryRelease(
             suppression_id=m["suppression_id"],
-            granted_at=aware(m["occurred_at"]),  # type: ignore[arg-type]
-            expires_at=aware(m["expires_at"]),  # type: ignore[arg-type]
+            granted_at=aware(m["occurred_at"]),
+            expires_at=aware(m["expires_at"]),
             granted_by=m["actor"],
             reason=m["reason"] or "",
         )
@@ -151,7 +155,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def measure_to_json(measure: SupportMeasure) -> dict[str, Any]:
-    return _jsonable(dataclasses.asdict(measure))  # type: ignore[no-any-return]
+    return _jsonable(dataclasses.asdict(measure))
 
 
 def _day(value: str | None) -> date | None:

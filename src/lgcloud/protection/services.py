@@ -571,7 +571,7 @@ def _request_from(m: Any) -> DisclosureRequest:
         repo.aware(m["requested_at"]),
         m["status"],
         m["reviewed_by"],
-        m["review_reason"],  # type: ignore[arg-type]
+        m["review_reason"],
         repo.aware(m["expires_at"]),
     )
 

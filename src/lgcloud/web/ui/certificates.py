@@ -97,12 +97,13 @@ def request_from_form(form: ImmutableMultiDict[str, Any]) -> services.IssueReque
     cert_type = CertType(str(form.get("type") or CertType.JUMINHYO_SETAI.value))
     chosen = tuple(str(v) for v in form.getlist("member"))
     setai_no = str(form.get("setai_no") or "").strip() or None
+    flags: dict[str, Any] = {flag: form.get(flag) == "on" for flag in FLAGS}
     options = CertificateOptions(
         members=chosen if cert_type is CertType.JUMINHYO_SETAI and chosen else None,
         items=tuple(str(v) for v in form.getlist("item")),
         overflow=Overflow(str(form.get("overflow") or Overflow.TRUNCATE.value)),
         purpose=str(form.get("purpose") or "")[:200],
-        **{flag: form.get(flag) == "on" for flag in FLAGS},
+        **flags,
     )
     release = str(form.get("release_id") or "").strip()
     return services.IssueRequest(
