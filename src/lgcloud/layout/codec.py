@@ -80,10 +80,6 @@ def _pieces(size: int, boundaries: list[int] | None, target: int = 1 << 16) -> l
     return list(itertools.pairwise(cuts))
 
 
-def traps_possible(encoding: str) -> bool:
-    return encoding == "cp932"
-
-
 def pua_class(encoding: str) -> str:
     return PUA_CLASS_CP932 if encoding == "cp932" else PUA_CLASS
 

@@ -21,8 +21,6 @@ import polars as pl
 
 from lgcloud.layout import checks
 from lgcloud.layout.codec import (
-    CP932_TRAPS,
-    PUA_CLASS,
     TRAP_CLASS,
     byte_length_pattern,
     codepoint,
@@ -686,8 +684,4 @@ def _unique(df: pl.LazyFrame, rule: Rule, file: str) -> pl.DataFrame:
     return dup.select(_error_select(file, items[0], "unique", value, f"[{rule.id}] 値が重複しています")).collect()
 
 
-def trap_byte(char: str) -> int | None:
-    return CP932_TRAPS.get(char)
-
-
-__all__ = ["CELL_RULES", "PUA_CLASS", "RULE_TITLES", "FileSummary", "ValidationResult", "Validator"]
+__all__ = ["CELL_RULES", "RULE_TITLES", "FileSummary", "ValidationResult", "Validator"]
