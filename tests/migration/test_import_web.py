@@ -110,3 +110,17 @@ def test_staff_without_the_permission_and_other_municipalities_are_refused(login
     assert login_as("operator").get(f"/m/{tenants.a}/migration").status_code in (403, 404)
     response = _upload(login_as("admin", tenants.b), tenants.a, list(generated.files.values()))
     assert response.status_code == 404
+
+
+def test_operator_sees_job_counts_of_the_group_but_no_contents(login_as, tenants, generated) -> None:  # type: ignore[no-untyped-def]
+    admin = login_as("admin")
+    job_id = _upload(admin, tenants.a, list(generated.files.values())).json()["job_id"]
+    jobs.wait(tenants.a, job_id, timeout=120)
+    listed = login_as("operator").get("/api/v1/migration/jobs")
+    assert listed.status_code == 200
+    (job,) = [j for j in listed.json() if j["job_id"] == job_id]
+    assert job["lg_code"] == tenants.a and job["records_total"] == job["loaded"] + job["quarantined"]
+    assert "summary" not in job and "work_dir" not in job
+    person = generated.files["person"].read_bytes().decode("cp932", errors="replace").splitlines()[1].split(",")
+    assert person[1] not in listed.text  # no 宛名番号, names or any record content
+    assert login_as("clerk").get("/api/v1/migration/jobs").status_code == 403

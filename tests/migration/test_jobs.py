@@ -163,3 +163,17 @@ def test_kill_9_during_import_then_rerun_postgresql(pg_database, pg_urls, source
 
     _kill_twice_then_finish(env, source, tmp_path / "work", state)
     _assert_same_as_reference(pg_database, reference, tmp_path)
+
+
+def test_a_second_runner_of_the_same_job_is_refused(database, tenants, source, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from lgcloud.errors import Conflict
+    from lgcloud.migration import importer
+
+    io_testing.load_vendor_mapping(database, tenants.a, source.mapping)
+    job = importer.prepare(database, importer.ImportRequest(tenants.a, list(source.files.values()), tmp_path / "w",
+                                                            source_system=io_testing.SOURCE_SYSTEM))
+    with jobs.exclusive(job), pytest.raises(Conflict):
+        jobs.run_job(database, tenants.a, job.job_id)
+    with database.session(tenants.a) as session:
+        assert jobs.get(session, tenants.a, job.job_id).state == "queued"  # not marked failed
+    assert jobs.run_job(database, tenants.a, job.job_id).state == "done"

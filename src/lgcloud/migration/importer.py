@@ -199,6 +199,12 @@ def run_import(db: Database, lg_code: str, job_id: str, progress: jobs.ProgressC
         job = jobs.get(session, lg_code, job_id)
     if job.state == "done":
         return job
+    with jobs.exclusive(job):
+        return _run(db, job, progress)
+
+
+def _run(db: Database, job: jobs.Job, progress: jobs.ProgressCallback | None) -> jobs.Job:
+    lg_code, job_id = job.lg_code, job.job_id
     ctx = _context(db, job, progress)
     _set(db, ctx, state="running", error=None)
     if job.phase in ("validate", "stage"):
@@ -528,6 +534,6 @@ def _report(db: Database, ctx: _Ctx) -> None:
     with db.session(lg) as session:
         staging.clear_job(session, lg, job_id)
         jobs.update(session, lg, job_id, phase="done", state="done" if summary["balanced"] else "failed",
-                    files=files, summary=summary, finished_at=utcnow(),
+                    files=files, summary=summary, finished_at=utcnow(), loaded=summary["loaded"],
                     error=None if summary["balanced"] else "照合結果が一致しません(入力 ≠ 取込 + 隔離)")
     _notify(db, ctx)

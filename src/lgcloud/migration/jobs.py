@@ -10,11 +10,13 @@ continues it from its last committed batch instead of loading anything twice.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from lgcloud.db import Database
 from lgcloud.db.base import utcnow
-from lgcloud.errors import NotFound
+from lgcloud.errors import Conflict, NotFound
 from lgcloud.migration.models import jobs
 
 log = logging.getLogger(__name__)
@@ -172,6 +174,22 @@ def add_bytes(session: Session, lg_code: str, job_id: str, count: int) -> None:
 
 # --------------------------------------------------------------------------------------- running
 
+
+@contextmanager
+def exclusive(job: Job) -> Iterator[None]:
+    """One runner per job: an exclusive lock on a file in the job's directory, released by the operating system
+    when the process ends however it ends (a ``kill -9`` included), so a rerun never waits for a dead runner."""
+    job.work_dir.mkdir(parents=True, exist_ok=True)
+    with (job.work_dir / "job.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise Conflict("この移行ジョブは別のプロセスで実行中です", code="migration-job-running") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
 ProgressCallback = Callable[[Job], None]
 
 
@@ -187,6 +205,8 @@ def run_job(db: Database, lg_code: str, job_id: str, progress: ProgressCallback 
         if job.kind == "import":
             return importer.run_import(db, lg_code, job_id, progress)
         return exporter.run_export_job(db, lg_code, job_id, progress)
+    except Conflict:
+        raise  # another runner has it: not a failure of the job
     except Exception as exc:
         log.exception("migration job %s failed", job_id)
         with db.session(lg_code) as session:

@@ -21,7 +21,8 @@ from pydantic import BaseModel, Field
 from lgcloud.errors import LgcloudError, NotFound
 from lgcloud.migration import exporter, importer, jobs
 from lgcloud.tenancy.permissions import Permission
-from lgcloud.web.deps import TenantContext, tenant_access
+from lgcloud.tenancy.principal import Principal
+from lgcloud.web.deps import TenantContext, get_db, require_permission, tenant_access
 
 router = APIRouter(tags=["migration"])
 
@@ -141,6 +142,24 @@ def download_dir(ctx: TenantContext, job: jobs.Job, sub: str, action: str) -> Re
 
 
 # ------------------------------------------------------------------------------------------ routes
+
+
+@router.get("/migration/jobs")
+def group_jobs(
+    request: Request, principal: Annotated[Principal, Depends(require_permission(Permission.GROUP_OPERATE))]
+) -> list[JobOut]:
+    """The operator's view: every migration job of the group's municipalities — counts and checksums only."""
+    from lgcloud.tenancy import services
+
+    db = get_db(request)
+    with db.session() as session:
+        members = [m.lg_code for m, _g in services.list_municipalities(session, principal.group_id)]
+    out: list[JobOut] = []
+    for lg_code in members:
+        with db.session(lg_code) as session:
+            out += [j.public() for j in jobs.list_jobs(session, lg_code)]
+    return out
+
 
 
 @router.get("/municipalities/{lg_code}/migration/jobs")
