@@ -50,3 +50,11 @@ def test_every_form_renders(clerk_client, municipality: str) -> None:  # type: i
         assert page.status_code == 200, (kind, page.text[:500])
         assert title in page.text
     assert clerk_client.get(f"{base}/{atena}", params={"at": "2025-04-01"}).status_code == 200
+
+
+def test_person_menu_lists_only_what_applies(clerk_client, municipality: str) -> None:  # type: ignore[no-untyped-def]
+    base = f"/m/{municipality}/residents"
+    response = clerk_client.post(f"{base}/ido/move_in", data=move_in_form(clerk_client), follow_redirects=False)
+    page = clerk_client.get(response.headers["location"]).text
+    assert f'{base}/' in page and "/ido/move_within" in page and "/ido/move_in" not in page
+    assert "/ido/move_out_confirm" not in page and "('" not in page

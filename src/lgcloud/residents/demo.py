@@ -125,6 +125,7 @@ def _household(session: Session, lg_code: str, gen: _Gen) -> int:
         lg_code,
         MoveIn(
             ido_date=moved_in.isoformat(),
+            todokede_date=moved_in,
             persons=persons,
             address=gen.address(),
             prev_address=f"{gen.fake.prefecture()}{gen.fake.city()}{gen.fake.town()}",
@@ -157,18 +158,20 @@ def _later_events(gen: _Gen) -> list[str]:
 
 
 def _event(kind: str, gen: _Gen, nos: list[str], setai: str, when: date, sei: tuple[str, str]) -> Command | None:
-    day = when.isoformat()
+    day, filed = when.isoformat(), when
     if kind == "move_within":
-        return MoveWithin(ido_date=day, atena_nos=nos, address=gen.address())
+        return MoveWithin(ido_date=day, todokede_date=filed, atena_nos=nos, address=gen.address())
     if kind == "birth" and len(nos) > 1:
         child = gen.person(sei, gen.rng.choice("12"), "子", when)
-        return Birth(ido_date=day, to_setai_no=setai, person=child)
+        return Birth(ido_date=day, todokede_date=filed, to_setai_no=setai, person=child)
     if kind == "split" and len(nos) > 2:
-        return HouseholdSplit(ido_date=day, atena_nos=[nos[-1]], zokugara={nos[-1]: HEAD})
+        return HouseholdSplit(ido_date=day, todokede_date=filed, atena_nos=[nos[-1]], zokugara={nos[-1]: HEAD})
     if kind == "move_out":
-        return MoveOut(ido_date=day, atena_nos=nos, move_out_to=f"{gen.fake.prefecture()}{gen.fake.city()}")
+        return MoveOut(
+            ido_date=day, todokede_date=filed, atena_nos=nos, move_out_to=f"{gen.fake.prefecture()}{gen.fake.city()}"
+        )
     if kind == "death" and len(nos) <= 2:
-        return Death(ido_date=day, atena_no=nos[-1])
+        return Death(ido_date=day, todokede_date=filed, atena_no=nos[-1])
     return None
 
 

@@ -184,7 +184,7 @@ def person_page(
             "timeline": list(reversed(timeline)),
             "present": present,
             "labels": present.LABELS,
-            "forms": FORMS,
+            "forms": _forms_for(view.current),
             "base": _base(ctx.lg_code),
             "at": at or "",
             "at_row": at_row,
