@@ -60,7 +60,8 @@ def test_move_out_to_a_member_is_completed_there_and_confirmed_back(database, te
     )
     new_nos = outcome["宛名番号"]
     state_b = registry_state(database, tenants.b)
-    assert {state_b[new_nos[a]][1] for a in movers} == {f"{IVS_SEI}　太郎", f"{IVS_SEI}　{IVS_MEI}"}  # intact
+    assert state_b[new_nos[movers[0]]][1] == f"{IVS_SEI}　太郎"  # characters intact, mapped person to person
+    assert state_b[new_nos[movers[1]]][1] == f"{IVS_SEI}　{IVS_MEI}"
     with database.session(tenants.b) as session:
         rows = session.execute(select(history).where(history.c.lg_code == tenants.b)).mappings().all()
     head = next(r for r in rows if r["atena_no"] == new_nos[movers[0]])
@@ -131,3 +132,42 @@ def test_neither_side_reads_the_other_registry(pg_database, pg_tenants) -> None:
 
     with pytest.raises(DBAPIError), pg_database.session(pg_tenants.b) as session:
         handoff._deliver(session, pg_tenants.a, handoff.NOTICE, pg_tenants.b, "forged", {})
+
+
+def test_a_crash_between_the_two_sides_neither_loses_nor_doubles(database, tenants, clerk, monkeypatch) -> None:
+    movers, _ = _family_moves_out(clerk)
+    real_set_cursor = handoff.set_cursor
+
+    def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("worker killed after B's inbox was written, before A's cursor moved")
+
+    monkeypatch.setattr(handoff, "set_cursor", crash)
+    with pytest.raises(RuntimeError):
+        handoff.scan(database, tenants.a)
+    monkeypatch.setattr(handoff, "set_cursor", real_set_cursor)
+    assert handoff.scan(database, tenants.a) == 0  # already delivered: not again
+    with database.session(tenants.b) as session:
+        (item,) = handoff.list_items(session, tenants.b)
+
+    real_apply = handoff._apply_notice
+    calls = []
+
+    def apply_then_crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real_apply(*args, **kwargs)
+        calls.append(1)
+        raise RuntimeError("killed after A applied the 転入通知, before B marked it sent")
+
+    monkeypatch.setattr(handoff, "_apply_notice", apply_then_crash)
+    completion = handoff.Completion(address=AddressInput(address="府中1番"))
+    handoff.complete(database, tenants.b, item["item_id"], completion, actor=Actor("clerk-b"), today=TODAY)
+    monkeypatch.setattr(handoff, "_apply_notice", real_apply)
+    assert calls == [1]
+    assert handoff.notify(database, tenants.b, today=TODAY) == 1  # resent …
+    with database.session(tenants.a) as session:
+        notices = handoff.list_items(session, tenants.a)
+        confirms = session.execute(
+            select(history.c.atena_no).where(history.c.lg_code == tenants.a, history.c.move_in_notice_on.isnot(None))
+        ).all()
+    assert len(notices) == 1  # … but applied once
+    assert sorted({r[0] for r in confirms}) == sorted(movers) and len(confirms) == len(movers)
+    assert handoff.notify(database, tenants.b, today=TODAY) == 0

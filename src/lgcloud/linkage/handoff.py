@@ -29,6 +29,7 @@ from lgcloud.db.base import utcnow
 from lgcloud.errors import Conflict, LgcloudError, NotFound
 from lgcloud.linkage import cloudevents, outbox, vocabulary
 from lgcloud.linkage.models import cursors, inbox
+from lgcloud.logging import get_logger
 from lgcloud.residents.commands import AddressInput, MoveIn, MoveOutConfirm, PersonInput
 from lgcloud.residents.events import EventType
 from lgcloud.residents.model import Row, Status
@@ -42,6 +43,7 @@ NOTICE = "tennyu-tsuchi"  # 転入通知
 SCAN_CURSOR = "handoff-scan"
 ITEM_COUNTER = "inbox-item"
 SYSTEM_ACTOR = Actor("system:linkage", place="団体間連携")
+log = get_logger(__name__)
 
 
 # --- small helpers ----------------------------------------------------------------------------------
@@ -328,7 +330,7 @@ def complete(
         outcome = {
             "異動番号": result.ido.ido_id,
             "転入日": result.ido.ido_date.iso(),
-            "宛名番号": dict(zip(sources, [r.atena_no for r in result.rows[: len(sources)]], strict=True)),
+            "宛名番号": dict(zip(sources, result.ido.subjects, strict=True)),  # 異動者, in the persons' order
             "転入先住所": vocabulary.address(
                 completion.address.address,
                 cloudevents.municipality(session, lg_code),
@@ -349,7 +351,10 @@ def complete(
             detail={"ido_id": result.ido.ido_id},
             source_ip=actor.source_ip,
         )
-    notify(database, lg_code, today=today)
+    try:
+        notify(database, lg_code, today=today)
+    except Exception:  # the 転入 stands; the worker sends the 転入通知 on its next pass
+        log.exception("転入通知 not sent yet", lg_code=lg_code, item_id=item_id)
     return outcome
 
 
