@@ -56,6 +56,14 @@ def _rule_text(rule: Rule) -> str:
     return f"`{rule.id}` ({rule.type}) {_esc(rule.title)}"
 
 
+def _fixed_dialect(layout: Layout) -> tuple[str, str]:
+    """(name, date style) of the layout's first fixed-length dialect, for the width column."""
+    for name, d in layout.dialects.items():
+        if d.get("format") == "fixed":
+            return name, d.get("date_style", "seireki")
+    return "", layout.dialects.get("default", {}).get("date_style", "seireki")
+
+
 def _file_md(f: FileSpec, layout: Layout) -> list[str]:
     out = [f"## {f.title} (`{f.name}`)", "", _esc(f.description), ""]
     if f.primary_key:
@@ -66,10 +74,12 @@ def _file_md(f: FileSpec, layout: Layout) -> list[str]:
         out.append(f"- 規則: {_rule_text(rule)}")
     if f.match:
         out.append(f"- ファイル名の照合: {', '.join(f'`{m}`' for m in f.match)}")
-    out += ["", "| # | データ項目名称 | ID | 型 | 桁数 | 必須 | 外字 | 固定長幅 | 備考 |",
+    fixed, style = _fixed_dialect(layout)
+    heading = f"固定長幅 ({fixed})" if fixed else "固定長幅"
+    out += ["", f"| # | データ項目名称 | ID | 型 | 桁数 | 必須 | 外字 | {heading} | 備考 |",
             "|---:|---|---|---|---|:-:|:-:|---:|---|"]
     for i, it in enumerate(f.items, start=1):
-        width = it.fixed_width(layout.dialects.get("default", {}).get("date_style", "seireki"))
+        width = it.fixed_width(style)
         out.append(f"| {i} | {_esc(it.name)} | `{it.id or ''}` | {TYPE_JA[it.type]} | {_length(it)} | "
                    f"{'○' if it.required else ''} | {'○' if it.gaiji else ''} | {width} | {_notes(it)} |")
     return [*out, ""]
