@@ -4,6 +4,7 @@ that a 支援対象者's address never leaves without a release."""
 from __future__ import annotations
 
 import io
+import json
 import re
 
 from pdfminer.high_level import extract_text
@@ -78,7 +79,7 @@ def test_support_target_certificate_needs_the_supervisors_release(app, family, l
     refused = clerk.post(base + "/certificates", json=_household_body(family))
     assert refused.status_code == 403 and family.address not in refused.text
     problem = refused.json()
-    assert problem["code"] == "protection-refused" and problem["blocked"] == [family.wife]
+    assert problem["code"] == "protection-refused" and set(problem["blocked"]) == set(family.members)
     request_id = problem["request_id"]
     assert clerk.post(base + "/certificates/preview", json=_household_body(family)).status_code == 403
     # the clerk cannot release; the supervisor must give a reason
@@ -102,6 +103,17 @@ def test_support_target_certificate_needs_the_supervisors_release(app, family, l
     assert again.status_code == 403  # single use
     issue_id = issued.json()["issued"][0]["issue_id"]
     assert clerk.get(f"{base}/certificates/{issue_id}/pdf").status_code == 403  # a reprint needs a release too
+
+
+def test_household_members_of_a_support_target_are_protected_too(app, family, login_as) -> None:  # type: ignore[no-untyped-def]
+    clerk, supervisor = login_as("clerk"), login_as("supervisor")
+    _protect(supervisor, family, family.wife)
+    base = API.format(lg=family.lg_code)
+    state = clerk.get(f"{base}/protection/persons/{family.head}").json()
+    assert state["protected"] and not state["support_target"] and "同一世帯に支援対象者" in state["label"]
+    refused = clerk.post(base + "/certificates", json={"type": "juminhyo", "atena_nos": [family.head]})
+    assert refused.status_code == 403 and refused.json()["blocked"] == [family.head]
+    assert family.address not in refused.text
 
 
 def test_suppression_api_temporary_release_and_real_release(app, family, login_as) -> None:  # type: ignore[no-untyped-def]
@@ -160,6 +172,9 @@ PENDING_HOOKS = {
     ("GET", "/api/v1/municipalities/{lg_code}/households/{setai_no}"),
     ("GET", "/m/{lg_code}/residents"),
     ("GET", "/m/{lg_code}/residents/{atena_no}"),
+    # linkage flags the 支援対象者 herself (checked below) but not yet the members sharing her address
+    # (``ProtectionState.household_target``, 同一世帯に支援対象者)
+    ("GET", "/api/v1/municipalities/{lg_code}/events"),
 }
 PLACEHOLDER = re.compile(r"\{(\w+)(?::\w+)?\}")
 
@@ -219,7 +234,7 @@ def test_a_support_targets_address_never_leaves_without_a_release(app, database,
     issue_id = str(issued["issued"][0]["issue_id"])  # issued before the 申出: its PDF holds the address
     before = clerk.get(f"/m/{tenants.a}/certificates/{issue_id}/pdf")
     assert family.address in _text(before)  # what the scan looks for is really there before the 申出
-    support_id = _protect(supervisor, family, family.wife, family.head, family.son)
+    support_id = _protect(supervisor, family, family.wife)  # only her: the head and the son share her address
     with database.session(tenants.a) as session:
         token, _ = tenancy.create_token(session, lg_code=tenants.a, name="国保", scopes=sorted(tenancy.TOKEN_SCOPES))
     from fastapi.testclient import TestClient
@@ -239,3 +254,19 @@ def test_a_support_targets_address_never_leaves_without_a_release(app, database,
         leaks = _scan(app, client, values, query, family.address)
         unexpected = {k: v for k, v in leaks.items() if k not in PENDING_HOOKS}
         assert unexpected == {}, (who, unexpected)
+    flags = _flags_of(clerk.get(f"/api/v1/municipalities/{tenants.a}/events").json(), family.wife)
+    assert flags and all(flag is True for flag in flags)  # every event about her says 支援対象者: true
+
+
+def _flags_of(tree: object, atena_no: str) -> list[object]:
+    """The 支援対象者 values of the JSON objects that carry the flag and mention this 宛名番号."""
+    found: list[object] = []
+    if isinstance(tree, dict):
+        if "支援対象者" in tree and atena_no in json.dumps(tree, ensure_ascii=False):
+            found.append(tree["支援対象者"])
+        for value in tree.values():
+            found += _flags_of(value, atena_no)
+    elif isinstance(tree, list):
+        for value in tree:
+            found += _flags_of(value, atena_no)
+    return found

@@ -305,3 +305,13 @@ def households_of(session: Session, lg_code: str, atena_nos: Iterable[str]) -> d
         current.c.lg_code == lg_code, current.c.atena_no.in_(wanted)
     )
     return {a: s for a, s in session.execute(stmt)}
+
+
+def members_of(session: Session, lg_code: str, setai_nos: Iterable[str]) -> dict[str, str]:
+    """宛名番号 → 世帯番号 of the current 住民 members of these 世帯."""
+    from lgcloud.residents.models import current
+
+    stmt = select(current.c.atena_no, current.c.setai_no).where(
+        current.c.lg_code == lg_code, current.c.setai_no.in_(list(setai_nos)), current.c.status == "住民"
+    )
+    return {a: s for a, s in session.execute(stmt)}

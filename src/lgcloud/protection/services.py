@@ -15,7 +15,7 @@ The gate other packages call:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -278,6 +278,8 @@ class ProtectionState:
     linkage_levels: dict[Process, Level] = field(default_factory=dict)  # told to other systems
     temporarily_released: bool = False
     alerts: tuple[str, ...] = ()
+    #: shares a 世帯 (so an address) with a 支援対象者 without being one: disclosures are refused too
+    household_target: bool = False
 
     @property
     def support_target(self) -> bool:
@@ -285,12 +287,13 @@ class ProtectionState:
 
     @property
     def protected(self) -> bool:
-        return self.support_target or bool(self.linkage_levels)
+        return self.support_target or self.household_target or bool(self.linkage_levels)
 
     @property
     def label(self) -> str:
         """Short text for search results (§2.10: search results show the 抑止 state)."""
         parts = ["支援対象者"] if self.support_target else []
+        parts += ["同一世帯に支援対象者"] if self.household_target else []
         parts += [f"抑止（{p}・{lv}）" for p, lv in sorted(self.linkage_levels.items())]
         if self.temporarily_released:
             parts.append("一時解除中")
@@ -319,7 +322,18 @@ def protection_states(
     suppressions = repo.load_suppressions(session, lg_code, {*wanted, *homes.values()})
     temps = repo.load_temp_releases(session, lg_code, [s.suppression_id for s in suppressions])
     supports = _in_force_supports(session, lg_code, wanted)
-    return {a: _state(a, homes.get(a), suppressions, temps, supports.get(a, ()), now) for a in wanted}
+    shared = _households_with_targets(session, lg_code, set(homes.values()))
+    states = {a: _state(a, homes.get(a), suppressions, temps, supports.get(a, ()), now) for a in wanted}
+    return {a: replace(s, household_target=not s.support_target and homes.get(a) in shared) for a, s in states.items()}
+
+
+def _households_with_targets(session: Session, lg_code: str, setai_nos: set[str]) -> set[str]:
+    """The 世帯 among ``setai_nos`` in which a current member is a 支援対象者 (measure in force)."""
+    if not setai_nos:
+        return set()
+    members = repo.members_of(session, lg_code, setai_nos)
+    supports = _in_force_supports(session, lg_code, list(members))
+    return {members[a] for a, ids in supports.items() if ids}
 
 
 def is_protected(
@@ -386,7 +400,7 @@ class Disclosure:
 
 
 REFUSAL_MESSAGE = (
-    "支援措置の対象者または抑止（エラー）の設定がある住民が含まれるため処理できません。"
+    "支援措置の対象者（またはその同一世帯員）か抑止（エラー）の設定がある住民が含まれるため処理できません。"
     "支援措置責任者の審査を依頼しました（審査依頼番号 {request_id}）。"
     "解除後に審査依頼番号を指定して再度操作してください。"
 )
@@ -407,7 +421,8 @@ def check_disclosure(
 ) -> Disclosure:
     """May these persons' data (a certificate, an address on screen) be disclosed for ``process``?
 
-    Refused when a person is a 支援対象者 or has an エラー-level 抑止 in force for the process, unless
+    Refused when a person is a 支援対象者, lives in one 世帯 with a 支援対象者 (the same address), or has an
+    エラー-level 抑止 in force for the process, unless
     ``release_id`` names a request the 支援措置責任者 released for exactly this process and these
     persons (single use, time-limited). A refusal opens a review request and is audited, as is the
     use of a release. アラート-level 抑止 let it through with alerts. ``consume=False`` checks a release
@@ -417,7 +432,9 @@ def check_disclosure(
     now = now or utcnow()
     persons = tuple(dict.fromkeys(person_ids))
     states = protection_states(session, lg_code, persons, households=households, now=now)
-    blocked = tuple(a for a, s in states.items() if s.support_target or s.levels.get(process) is Level.ERROR)
+    blocked = tuple(
+        a for a, s in states.items() if s.support_target or s.household_target or s.levels.get(process) is Level.ERROR
+    )
     alerts = tuple(
         f"宛名番号 {a}: 抑止（{process}・アラート）が設定されています"
         for a, s in states.items()
