@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from sqlalchemy import column as sa_column
 from sqlalchemy import func, select, text
+from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session
 
 from lgcloud.db import Database
@@ -399,34 +401,45 @@ def _null(name: str) -> pl.Expr:
     return pl.lit(None, dtype=pl.String).alias(name)
 
 
+def _keys(session: Session, values: set[str]) -> Any:
+    """The values in a transaction-local temporary table, for one set-based semi-join (an IN list of
+    thousands of keys on a table without statistics is a scan per statement on PostgreSQL)."""
+    staging.bulk_plans(session)
+    if staging.is_postgresql(session):
+        session.execute(text("CREATE TEMP TABLE IF NOT EXISTS tmp_migration_keys (k varchar(20)) "
+                             "ON COMMIT DELETE ROWS"))
+    else:
+        session.execute(text("CREATE TEMP TABLE IF NOT EXISTS tmp_migration_keys (k TEXT)"))
+    session.execute(text("DELETE FROM tmp_migration_keys"))
+    session.execute(text("INSERT INTO tmp_migration_keys (k) VALUES (:k)"), [{"k": v} for v in sorted(values)])
+    return select(sa_table("tmp_migration_keys", sa_column("k")).c.k)
+
+
 def _drop_households(db: Database, ctx: _Ctx, runs: dict[str, _FileRun], setai: set[str]) -> None:
     if "household" not in runs or not setai:
         return
     lg, job, t = ctx.job.lg_code, ctx.job.job_id, staging_household
-    ordered = sorted(setai)
-    for start in range(0, len(ordered), 500):
-        where = (t.c.lg_code == lg, t.c.job_id == job, t.c.setai_no.in_(ordered[start:start + 500]))
-        with db.session(lg) as session:
-            rows = session.execute(select(t.c.record, t.c.line, t.c.byte_offset, t.c.byte_length,
-                                          t.c.setai_no.label("atena_no")).where(*where)).all()
-            session.execute(t.delete().where(*where))
-        _quarantine_rows(runs["household"], rows, "household-incomplete")
+    with db.session(lg) as session:
+        where = (t.c.lg_code == lg, t.c.job_id == job, t.c.setai_no.in_(_keys(session, setai)))
+        rows = session.execute(select(t.c.record, t.c.line, t.c.byte_offset, t.c.byte_length,
+                                      t.c.setai_no.label("atena_no")).where(*where)).all()
+        session.execute(t.delete().where(*where))
+    _quarantine_rows(runs["household"], rows, "household-incomplete")
 
 
 def _drop(db: Database, ctx: _Ctx, runs: dict[str, _FileRun], atenas: set[str], rule: str) -> None:
     lg, job = ctx.job.lg_code, ctx.job.job_id
-    ordered = sorted(atenas)
+    if not atenas:
+        return
     for table, kind, why in ((staging_person, "person", rule), (staging_foreign, "foreign", "person-rejected")):
         if kind not in runs:
             continue
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start:start + 500]
-            where = (table.c.lg_code == lg, table.c.job_id == job, table.c.atena_no.in_(chunk))
-            with db.session(lg) as session:
-                rows = session.execute(select(table.c.file_no, table.c.record, table.c.line, table.c.byte_offset,
-                                              table.c.byte_length, table.c.atena_no).where(*where)).all()
-                session.execute(table.delete().where(*where))
-            _quarantine_rows(runs[kind], rows, why)
+        with db.session(lg) as session:
+            where = (table.c.lg_code == lg, table.c.job_id == job, table.c.atena_no.in_(_keys(session, atenas)))
+            rows = session.execute(select(table.c.file_no, table.c.record, table.c.line, table.c.byte_offset,
+                                          table.c.byte_length, table.c.atena_no).where(*where)).all()
+            session.execute(table.delete().where(*where))
+        _quarantine_rows(runs[kind], rows, why)
 
 
 def _orphans(db: Database, ctx: _Ctx, runs: dict[str, _FileRun]) -> set[str]:
@@ -444,7 +457,7 @@ def _orphans(db: Database, ctx: _Ctx, runs: dict[str, _FileRun]) -> set[str]:
             f.c.lg_code == lg, f.c.job_id == job, ~select(p.c.seq).where(match).exists())).all()
         if rows:
             session.execute(f.delete().where(f.c.lg_code == lg, f.c.job_id == job,
-                                             f.c.seq.in_([r.seq for r in rows])))
+                                             ~select(p.c.seq).where(match).exists()))
     _quarantine_rows(runs["foreign"], rows, "person-rejected")
     return {r.atena_no for r in rows}
 
