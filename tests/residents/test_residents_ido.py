@@ -421,3 +421,9 @@ def test_concurrent_update_is_detected(desk: Desk) -> None:
     desk.do(Amend(reason="職権修正", atena_no=f.head, changes={"remarks": "メモ"}))
     with pytest.raises(errors.ConcurrentUpdate):
         desk.do(Amend(reason="職権修正", atena_no=f.head, changes={"remarks": "別"}), expected={f.head: 1})
+
+
+def test_an_ido_that_changes_nothing_is_refused(desk: Desk) -> None:
+    f = nos(desk)
+    with pytest.raises(errors.InvalidField, match="変わる項目"):
+        desk.do(HeadChange(setai_no=f.setai, new_head=f.head, zokugara={f.wife: "妻", f.child: "子"}))

@@ -152,9 +152,11 @@ def plan(command: Command, view: RegistryView, alloc: Allocator, today: date) ->
     rules.check_todokede_date(command.todokede_date, today)
     default_from = draft.ido_date.value or today
     valid_from = {a: (draft.valid_from or {}).get(a, default_from) for a in draft.movers}
+    current = [r for a in draft.movers if (r := view.current(a)) is not None]
     if draft.ordered_timeline:
-        current = [r for a in draft.movers if (r := view.current(a)) is not None]
         rules.check_not_before_latest(current, default_from)
+    if len(current) == len(draft.movers) and all(r.person == draft.movers[r.atena_no] for r in current):
+        raise InvalidField("この異動で変わる項目がありません", field="form")
     merged = dict(draft.movers)
     merged.update(_settle(view, draft.movers))  # a mover keeps its place; others follow
     changes = [Change(p, valid_from.get(a, default_from)) for a, p in merged.items()]
