@@ -158,6 +158,10 @@ def test_support_measure_api_steps_and_alerts(app, family, login_as) -> None:  #
     ended = supervisor.post(base + "/end", json={"reason": "申出の取下げ"}).json()
     assert ended["status"] == "終了"
     assert supervisor.get(base + "/end-notice").json()["lines"][0] == "辻　花子 様"
+    notice = supervisor.get(base + "/end-notice", params={"format": "pdf"})
+    assert notice.headers["content-type"] == "application/pdf"
+    text = extract_text(io.BytesIO(notice.content))
+    assert "支援措置期間終了通知" in text and "辻　花子 様" in text and "福井県鯖江市長" in text
     assert supervisor.post(base + "/extension").status_code == 422
 
 

@@ -221,3 +221,31 @@ def assert_only_certificate_font(pdf: bytes) -> None:
             code="certificate-font-fallback",
             status=500,
         )
+
+
+def render_letter(
+    title: str, addressee: str, lines: list[str], *, issuer: str, municipality: str, date_text: str, footer: str
+) -> bytes:
+    """A one-page notice (e.g. 支援措置期間終了通知) in the certificate font, with the 公印."""
+    glyphs.check_texts([("表題", title), ("宛先", addressee), ("発行者", issuer), *(("本文", line) for line in lines)])
+    issuer_short = issuer[issuer.find(municipality) :] if municipality in issuer else issuer
+    html = (
+        _environment()
+        .get_template("notice.html")
+        .render(
+            title=title,
+            addressee=addressee,
+            lines=lines,
+            issuer=issuer,
+            date_text=date_text,
+            seal=seal_image(issuer_short),
+        )
+    )
+    from weasyprint import CSS, HTML  # type: ignore[import-untyped]
+
+    with _lock:
+        config = _weasy()
+        css = CSS(string=stylesheet_text(footer), font_config=config)
+        pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(stylesheets=[css], font_config=config)
+    assert_only_certificate_font(pdf)
+    return pdf

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from lgcloud.protection import domain, services
@@ -255,15 +256,30 @@ def transfer(support_id: int, body: TransferBody, ctx: Setter) -> dict[str, Any]
 
 
 @router.get(BASE + "/support-measures/{support_id}/end-notice")
-def end_notice(support_id: int, ctx: Setter) -> dict[str, Any]:
+def end_notice(support_id: int, ctx: Setter, format: str = "json") -> Any:
+    """支援措置期間終了通知: JSON lines, or ``?format=pdf`` printed in the certificate font with the 公印."""
+    from lgcloud.certificates.render import render_letter
+    from lgcloud.codes.eras import to_wareki
     from lgcloud.tenancy.services import get_municipality
 
     today = today_jst()
     with ctx.session() as session:
         measure = services.get_measure(session, ctx.lg_code, support_id)
         municipality = get_municipality(session, ctx.lg_code)
-        notice = domain.end_notice(measure, today, f"{municipality.prefecture}{municipality.name}長")
-        ctx.audit(session, "protection:support:end-notice", target=f"support:{support_id}")
+        issuer = f"{municipality.prefecture}{municipality.name}長"
+        notice = domain.end_notice(measure, today, issuer)
+        ctx.audit(session, "protection:support:end-notice", target=f"support:{support_id}", detail={"format": format})
+    if format == "pdf":
+        pdf = render_letter(
+            "支援措置期間終了通知",
+            notice.lines[0],
+            list(notice.lines[1:-1]),
+            issuer=issuer,
+            municipality=municipality.name,
+            date_text=to_wareki(today),
+            footer=f"支援措置 {support_id} 終了通知",
+        )
+        return Response(pdf, media_type="application/pdf")
     return {"support_id": support_id, "issued_on": today.isoformat(), "lines": list(notice.lines)}
 
 
