@@ -125,3 +125,13 @@ def test_too_many_hits_are_capped_with_a_notice(desk: Desk, town: dict[str, str]
     with desk.db.session(desk.lg_code) as s:
         page = queries.find(s, desk.lg_code, SearchQuery(kana="ヤマダ"))
     assert (page.truncated, page.total, len(page.rows)) == (True, 2, 2)
+
+
+def test_names_are_stored_as_entered_and_found_by_their_plain_form(desk: Desk) -> None:
+    ivs_name = "\u845b\U000e0100城　\ufa19子"  # 葛 + IVS, compatibility ideograph 神 (U+FA19): never normalised
+    person = PersonInput(
+        shimei=ivs_name, shimei_kana="カツラギ　カミコ", birth_date="1970-01-01", sex="2", zokugara=HEAD, honseki="不明"
+    )
+    atena = desk.do(MoveIn(persons=[person], address=AddressInput(address="本町9"))).rows[0].atena_no
+    assert desk.person(atena).person.shimei == ivs_name
+    assert hits(desk, name="葛城　神子") == [atena]

@@ -56,5 +56,5 @@ def test_person_menu_lists_only_what_applies(clerk_client, municipality: str) ->
     base = f"/m/{municipality}/residents"
     response = clerk_client.post(f"{base}/ido/move_in", data=move_in_form(clerk_client), follow_redirects=False)
     page = clerk_client.get(response.headers["location"]).text
-    assert f'{base}/' in page and "/ido/move_within" in page and "/ido/move_in" not in page
+    assert f"{base}/" in page and "/ido/move_within" in page and "/ido/move_in" not in page
     assert "/ido/move_out_confirm" not in page and "('" not in page
