@@ -472,7 +472,7 @@ def _skip_header(path: Path, fspec: FileSpec, dialect: Dialect) -> tuple[int, in
     return end + 1, 2, issues
 
 
-def iter_batches(path: str | Path, fspec: FileSpec, dialect: Dialect, *, batch_bytes: int = 16 << 20,
+def iter_batches(path: str | Path, fspec: FileSpec, dialect: Dialect, *, batch_bytes: int = 8 << 20,
                  prefetch: bool = True) -> Iterator[Batch]:
     """Read ``path`` as ``fspec`` written in ``dialect``, one :class:`Batch` at a time."""
     path = Path(path)

@@ -274,7 +274,7 @@ class Validator:
     """Validate files of a layout written in a dialect; ``gaiji_map`` maps vendor 外字 → MJ code."""
 
     def __init__(self, layout: Layout, dialect: Dialect, gaiji_map: dict[str, str] | None = None, *,
-                 batch_bytes: int = 16 << 20, prefetch: bool = True, remainder_one_policy: str = "zero"):
+                 batch_bytes: int = 8 << 20, prefetch: bool = True, remainder_one_policy: str = "zero"):
         self.layout = layout
         self.dialect = dialect
         self.gaiji = {normalise_gaiji_key(k): v for k, v in (gaiji_map or {}).items()}
