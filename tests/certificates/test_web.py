@@ -145,6 +145,30 @@ def test_suppression_api_temporary_release_and_real_release(app, family, login_a
     assert clerk.get(f"{base}/persons/{family.son}").json()["protected"] is False
 
 
+def test_set_release_and_temporary_release_are_separate_permissions(app, database, family, tenants) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from lgcloud.tenancy import services as tenancy
+
+    def client(scope: str) -> TestClient:
+        with database.session(tenants.a) as session:
+            token, _ = tenancy.create_token(session, lg_code=tenants.a, name=scope, scopes=[scope])
+        return TestClient(app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {token}"})
+
+    setter, releaser, temp = client("protection:set"), client("protection:release"), client("protection:temp-release")
+    base = API.format(lg=tenants.a) + "/protection/suppressions"
+    body = {"target": family.son, "process": "照会", "start_on": "2025-01-01"}
+    assert releaser.post(base, json=body).status_code == 403 and temp.post(base, json=body).status_code == 403
+    sid = setter.post(base, json=body).json()["suppression_id"]
+    reason = {"reason": "確認"}
+    assert setter.post(f"{base}/{sid}/release", json=reason).status_code == 403
+    assert setter.post(f"{base}/{sid}/temporary-release", json=reason).status_code == 403
+    assert releaser.post(f"{base}/{sid}/temporary-release", json=reason).status_code == 403
+    assert temp.post(f"{base}/{sid}/release", json=reason).status_code == 403
+    assert temp.post(f"{base}/{sid}/temporary-release", json=reason).status_code == 200
+    assert releaser.post(f"{base}/{sid}/release", json=reason).status_code == 200
+
+
 def test_support_measure_api_steps_and_alerts(app, family, login_as) -> None:  # type: ignore[no-untyped-def]
     supervisor = login_as("supervisor")
     support_id = _protect(supervisor, family, family.wife, family.son)
