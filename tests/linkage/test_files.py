@@ -54,15 +54,26 @@ def test_diff_files_follow_the_cursor(database, tenants, clerk: Clerk, tmp_path:
     assert files.write_diff(database, tenants.a, tmp_path) is None
 
 
-def test_full_export_has_every_person_and_household(database, tenants, clerk: Clerk, tmp_path: Path) -> None:
-    clerk.move_in(others=2)
-    clerk.move_in("鈴木　一", kana="スズキ　ハジメ", address="新町3番地")
+def test_full_export_is_the_migration_export_with_a_cursor(database, tenants, clerk: Clerk, tmp_path: Path) -> None:
+    from linkage_helpers import person
+
+    from lgcloud.residents.commands import AddressInput, MoveIn
+
+    family = clerk.move_in(f"{IVS_SEI}　{IVS_MEI}", kana="カツラギ　ナベコ", others=2)
+    clerk.do(MoveIn(persons=[person("鈴木　一", "スズキ　ハジメ", "平成1年2月3日", "世帯主", mynumber="123456789018")],
+                    address=AddressInput(address="新町3番地")))  # fmt: skip
+    clerk.do(MoveOut(atena_nos=[family.rows[2].atena_no], move_out_to="東京都港区芝公園1丁目"))
     export = files.write_full(database, tenants.a, tmp_path)
     _check_sums(export)
     manifest = _manifest(export)
-    assert manifest["counts"]["persons"] == 4 and manifest["cursor"]["to"] == 4
-    households = pl.read_csv(Path(export["directory"]) / "household.csv", infer_schema=False)
-    assert sorted(households["世帯員数"].to_list()) == ["1", "3"]
+    assert manifest["cursor"] == {"from": 0, "to": 5}  # 4 転入 events + 1 転出 event
+    assert manifest["counts"]["person"] == 5  # every history row, the 除票's included
+    names = {f["name"] for f in manifest["files"]}
+    assert names == {"person.csv", "foreign.csv", "household.csv"}
+    people = pl.read_csv(Path(export["directory"]) / "person.csv", infer_schema=False)
+    assert f"{IVS_SEI}　{IVS_MEI}" in people["氏名"].to_list()  # UTF-8, IVS intact
+    assert people["個人番号"].null_count() == people.height  # 特定個人情報 never goes into a file
+    assert "123456789018" not in (Path(export["directory"]) / "person.csv").read_text(encoding="utf-8")
 
 
 def test_the_schedule_writes_a_diff_when_due(database, tenants, clerk: Clerk, tmp_path: Path) -> None:

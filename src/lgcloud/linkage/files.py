@@ -4,7 +4,7 @@
   ``person`` file of the juki layout, one row per event — plus the same events as CloudEvents JSON Lines.
   Scheduled every N ≤ 10 minutes per municipality (標準仕様書 j1190: near-real-time at most every 10
   minutes), or on demand from a cursor (``lgcloud linkage files --since``).
-- 全件 (``full``): every person's current row (除票 included) and the 世帯 list, at the head cursor.
+- 全件 (``full``): the migration export (every history row, 除票, 外国人, 世帯), cursor = the head read first.
 
 Files are UTF-8 (``csv-utf8`` dialect) so MJ characters and IVS travel unchanged. ``manifest.json`` lists
 the layout, the cursor range, the counts and a SHA-256 per file; a set is written to a temporary
@@ -332,24 +332,54 @@ def _diff_rows(session: Session, lg_code: str, events: list[outbox.OutboxEvent])
 
 
 def write_full(database: Database, lg_code: str, root: Path, *, actor: str = "system") -> dict[str, Any]:
-    """全件: every person's current row and the 世帯 list, as of the head cursor."""
+    """全件 by the migration export (lgcloud.migration): every history row incl. 除票, 外国人, 世帯 — the same
+    files a vendor switch would take — with 個人番号 left blank, plus this module's manifest with the cursor.
+
+    The cursor ``to`` is read first: the files hold at least everything up to it (a 異動 committed while
+    exporting may be in them too), so a consumer loads the set, then applies 差分 from ``to``
+    (idempotent by 宛名番号 + 履歴番号)."""
+    from lgcloud.migration.exporter import ExportRequest, export
+
     with database.session(lg_code) as session:
         head = outbox.head(session, lg_code)
-        rows = queries.all_current(session, lg_code)
-        place, codes = cloudevents.municipality(session, lg_code), Codes.of_layout()
-        idos = queries.ido_records(session, lg_code, sorted({r.ido_id for r in rows}))
-        people = [person_row(r, idos.get(r.ido_id), place, codes, True) for r in rows]
-        now = utcnow()
-        directory = _dir(root, lg_code, "full", 0, head, now)
-        manifest = {
-            "kind": "full",
-            "lg_code": lg_code,
-            "created_at": now.isoformat(),
-            "cursor": {"from": 0, "to": head},
-            "counts": {"persons": len(people)},
-        }
-        sha = _write_set(directory, {"person": people, "household": household_rows(rows, place)}, None, manifest)
-        return _record(session, lg_code, "full", 0, head, len(people), directory, sha, actor)
+    now = utcnow()
+    directory = _dir(root, lg_code, "full", 0, head, now)
+    tmp = directory.with_name(directory.name + ".tmp")
+    result = export(database, ExportRequest(lg_code=lg_code, out=tmp, dialect=DIALECT, actor=actor))
+    result.manifest.unlink()  # this module's manifest replaces it (its hash of person.csv changes below)
+    _blank_mynumber(result.files["person"])
+    rows = {path.name: result.counts[name] for name, path in result.files.items()}
+    entries = [
+        {"name": path.name, "rows": rows.get(path.name), "bytes": path.stat().st_size, "sha256": _sha256(path)}
+        for path in sorted(tmp.iterdir())
+    ]
+    manifest = {
+        "kind": "full",
+        "lg_code": lg_code,
+        "created_at": now.isoformat(),
+        "cursor": {"from": 0, "to": head},
+        "counts": result.counts,
+        "layout": LAYOUT,
+        "layout_version": load_layout(LAYOUT).version,
+        "dialect": DIALECT,
+        "encoding": "utf-8",
+        "files": entries,
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, default=str)
+    (tmp / "manifest.json").write_text(text, encoding="utf-8")
+    os.replace(tmp, directory)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with database.session(lg_code) as session:
+        return _record(session, lg_code, "full", 0, head, result.counts.get("person", 0), directory, sha, actor)
+
+
+def _blank_mynumber(path: Path) -> None:
+    """個人番号 is 特定個人情報: linked systems get it through the feed with ``mynumber:read``, never in a file."""
+    layout = load_layout(LAYOUT)
+    spec, dialect = layout.file("person"), resolve_dialect(layout.dialects, DIALECT)
+    frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
+    if frame.height and frame["個人番号"].null_count() < frame.height:
+        write_frame(frame.with_columns(pl.lit(None, dtype=pl.String).alias("個人番号")), path, spec, dialect)
 
 
 # --- the schedule ----------------------------------------------------------------------------------
