@@ -169,28 +169,6 @@ def _postal(code: str | None) -> str | None:
     return f"{digits[:3]}-{digits[3:]}" if len(digits) == 7 else None
 
 
-def household_rows(rows: list[Row], place: vocabulary.Municipality) -> list[dict[str, str | None]]:
-    by_setai: dict[str, list[Row]] = {}
-    for row in rows:
-        if row.person.is_resident:
-            by_setai.setdefault(row.person.setai_no, []).append(row)
-    out = []
-    for setai_no, members in sorted(by_setai.items()):
-        head = next((m.person for m in members if m.person.is_head), members[0].person)
-        out.append(
-            {
-                "世帯番号": setai_no,
-                "世帯主宛名番号": head.atena_no if head.is_head else None,
-                "世帯主氏名": head.head_name or None,
-                "世帯員数": str(len(members)),
-                "住所_町字コード": head.address_code,
-                "住所": f"{place.prefecture}{place.name}{head.address}",
-                "世帯構成年月日": None,
-            }
-        )
-    return out
-
-
 # --- writing a set --------------------------------------------------------------------------------------
 
 
