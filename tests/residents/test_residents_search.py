@@ -135,3 +135,10 @@ def test_names_are_stored_as_entered_and_found_by_their_plain_form(desk: Desk) -
     atena = desk.do(MoveIn(persons=[person], address=AddressInput(address="本町9"))).rows[0].atena_no
     assert desk.person(atena).person.shimei == ivs_name
     assert hits(desk, name="葛城　神子") == [atena]
+
+
+def test_other_basic_keys(desk: Desk, town: dict[str, str]) -> None:
+    desk.do(MoveOut(atena_nos=[town["watanabe"]], move_out_to="東京都港区1"))
+    assert hits(desk, zokugara="妻") == [town["wife"]]
+    assert hits(desk, removal_reason="国内転出") == [town["watanabe"]]
+    assert hits(desk, kana="ヤマダ", zokugara="子") == [town["child"]]

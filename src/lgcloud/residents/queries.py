@@ -43,7 +43,11 @@ class SearchQuery:
     setai_no: str | None = None
     juminhyo_code: str | None = None
     mynumber: str | None = None  # requires MYNUMBER_READ
-    residence_card_no: str | None = None
+    residence_card_no: str | None = None  # 在留カード番号 / 特別永住者証明書番号
+    zokugara: str | None = None  # 続柄 (exact)
+    address_code: str | None = None  # 住所コード (exact)
+    katagaki: str | None = None  # 方書 (contains)
+    removal_reason: str | None = None  # 消除事由 (exact: 国内転出, 死亡 …)
     include_history: bool = True  # past names / addresses
     include_removed: bool = True  # 除票 (転出・死亡・消除)
     page: int = 1
@@ -51,6 +55,10 @@ class SearchQuery:
 
     def is_empty(self) -> bool:
         fields = (
+            self.zokugara,
+            self.address_code,
+            self.katagaki,
+            self.removal_reason,
             self.name,
             self.kana,
             self.birth_date,
@@ -128,6 +136,15 @@ def _conditions(q: SearchQuery) -> tuple[list[Any], list[list[Alternative]]]:
     ):
         if value:
             conds.append(column == value.strip())
+    for column, value in (
+        (h.zokugara, q.zokugara),
+        (h.address_code, q.address_code),
+        (h.removal_reason, q.removal_reason),
+    ):
+        if value:
+            conds.append(column == value.strip())
+    if q.katagaki:
+        conds.append(h.katagaki.contains(q.katagaki.strip(), autoescape=True))
     return conds, groups
 
 

@@ -79,6 +79,10 @@ SEARCH_FIELDS = (
     "juminhyo_code",
     "mynumber",
     "residence_card_no",
+    "zokugara",
+    "address_code",
+    "katagaki",
+    "removal_reason",
 )
 
 
