@@ -58,3 +58,17 @@ def test_person_menu_lists_only_what_applies(clerk_client, municipality: str) ->
     page = clerk_client.get(response.headers["location"]).text
     assert f"{base}/" in page and "/ido/move_within" in page and "/ido/move_in" not in page
     assert "/ido/move_out_confirm" not in page and "('" not in page
+
+
+def test_reentry_is_offered_in_the_form(clerk_client, municipality: str) -> None:  # type: ignore[no-untyped-def]
+    base = f"/m/{municipality}/residents"
+    form = move_in_form(clerk_client) | {"juminhyo_code_0": "12345678903"}
+    moved_in = clerk_client.post(f"{base}/ido/move_in", data=form, follow_redirects=False)
+    atena = re.search(r"/residents/(\d+)\?", moved_in.headers["location"])[1]  # type: ignore[index]
+    out = {"csrf_token": clerk_client.csrf_token, "move_out_to": "東京都港区1", "ido_date": "2025-05-01"}
+    members = clerk_client.get(f"{base}/{atena}/ido/move_out").text
+    out |= {m: "1" for m in re.findall(r'name="(member_\d+)"', members)}
+    assert clerk_client.post(f"{base}/{atena}/ido/move_out", data=out, follow_redirects=False).status_code == 303
+    again = clerk_client.post(f"{base}/ido/move_in", data=form | {"ido_date": "2025-06-01"})
+    assert again.status_code == 422 and "再転入" in again.text
+    assert f'name="reentry_atena_no_0" value="{atena}"' in again.text

@@ -38,6 +38,8 @@ from lgcloud.residents.errors import (
     InvalidField,
     InvalidHousehold,
     NotAResident,
+    PossibleDuplicate,
+    ReentryDetected,
     ResidentNotFound,
 )
 from lgcloud.residents.keys import parse_date, to_katakana
@@ -339,7 +341,11 @@ def _entry(
     movers: dict[str, Person] = {}
     resolved: list[PersonInput] = []
     for i, inp in enumerate(command.persons):
-        base = _check_identity(inp, view)
+        try:
+            base = _check_identity(inp, view)
+        except (ReentryDetected, PossibleDuplicate) as exc:
+            exc.detail["person_index"] = i  # which 異動者 of the form it is about
+            raise
         atena_no = inp.atena_no or alloc.next_atena_no()
         order = i + 1 if is_new else _next_order(view, setai_no, i)
         movers[atena_no] = _new_person(

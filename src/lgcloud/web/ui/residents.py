@@ -290,6 +290,12 @@ async def ido_submit(request: Request, ctx: Writer, kind: str, atena_no: str | N
     except LgcloudError as exc:
         field = str(exc.detail.get("field") or "")
         context.update(errors={field: exc.message} if field else {}, error=exc.message, error_code=exc.code)
+        if exc.code == "reentry-detected":  # offer the 再転入: the former 宛名番号 is filled in, the clerk confirms
+            context["values"] = {
+                **form,
+                f"reentry_atena_no_{exc.detail.get('person_index', 0)}": exc.detail["atena_no"],
+            }
+            context["error"] += "（再転入の宛名番号を入力しました。内容を確認して、もう一度記録してください）"
         return render(request, "residents/ido_form.html", context, status_code=200 if htmx else exc.status)
     target = atena_no if atena_no and any(r.atena_no == atena_no for r in result.rows) else result.rows[0].atena_no
     url = f"{_base(ctx.lg_code)}/{target}?done={result.ido.ido_id}"
