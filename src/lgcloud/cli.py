@@ -82,7 +82,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, reload: b
 @app.command()
 def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="データベースの作成と投入だけ行う")] = False,
-    residents: Annotated[int, typer.Option(help="各団体に生成する住民数")] = 3000,
+    residents: Annotated[int, typer.Option(help="各団体に生成する住民数")] = 2000,
     host: str = "127.0.0.1",
     port: int = 8000,
 ) -> None:
