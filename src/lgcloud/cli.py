@@ -70,10 +70,20 @@ def owner_database() -> Database:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, reload: bool = False) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    reload: bool = False,
+    background: Annotated[bool, typer.Option(help="Webhook 配信・差分ファイル作成をこのプロセス内で行う")] = True,
+) -> None:
     """Web UI と API を起動します。"""
+    import os
+
     import uvicorn
 
+    os.environ["LGCLOUD_EMBEDDED_WORKER"] = "true" if background else "false"
+    get_settings.cache_clear()
     uvicorn.run(
         "lgcloud.web.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload
     )

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     #: Secure cookies need HTTPS; the embedded demo runs on plain http://127.0.0.1.
     cookie_secure: bool = False
+    #: Run background work (webhook delivery, scheduled 差分 files) inside the web process — the
+    #: embedded default of `lgcloud serve`; production runs `lgcloud linkage worker` separately.
+    embedded_worker: bool = False
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
 

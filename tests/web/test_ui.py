@@ -93,3 +93,16 @@ def test_admin_issues_and_revokes_a_token_in_the_ui(app, login_as, tenants) -> N
     token_id = token.split("_")[2]
     admin.post(f"/m/{tenants.a}/tokens/{token_id}/revoke", data={"csrf_token": admin.csrf_token})
     assert linked.get("/api/v1/me").status_code == 401
+
+
+def test_embedded_worker_runs_with_the_app_and_stops_with_it(settings, database) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from lgcloud.web.app import create_app
+
+    app = create_app(settings.model_copy(update={"embedded_worker": True}), database)
+    with TestClient(app):
+        assert any(t.name == "linkage" and t.is_alive() for t in threading.enumerate())
+    assert not any(t.name == "linkage" and t.is_alive() for t in threading.enumerate())

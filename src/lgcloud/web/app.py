@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -37,10 +38,24 @@ def _routers(package: object) -> list[APIRouter]:
     return found
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    worker = None
+    if settings.embedded_worker:
+        from lgcloud.linkage.worker import start_embedded
+
+        worker = start_embedded(app.state.database, settings.data_dir / "linkage")
+    yield
+    if worker is not None:
+        worker.stop()
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_format, settings.log_level)
     app = FastAPI(
+        lifespan=_lifespan,
         title="lgcloud API",
         version=lgcloud.__version__,
         description="自治体クラウド lgcloud の API。エラーは RFC 7807 (application/problem+json) で返します。",
