@@ -137,3 +137,47 @@ def test_alert_level_lets_through_with_an_alert(database, tenants) -> None:  # t
         result = services.check_disclosure(session, LG, ["A1"], Process.INQUIRY, actor=CLERK)
         assert result.allowed and result.alerts
         assert services.check_disclosure(session, LG, ["A1"], Process.CERTIFICATE, actor=CLERK).allowed
+
+
+def test_changes_are_told_to_other_systems_but_never_a_temporary_release(database, tenants) -> None:  # type: ignore[no-untyped-def]
+    from lgcloud.residents.models import outbox
+
+    def published(session) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+        rows = session.execute(
+            select(outbox.c.type, outbox.c.subject).where(outbox.c.lg_code == LG).order_by(outbox.c.seq)
+        )
+        return [(t.rsplit(".", 1)[1], subject) for t, subject in rows]
+
+    with database.session(LG) as session:
+        s = _suppress(session)
+        services.temporarily_release(session, LG, SUPERVISOR, s.suppression_id, "窓口で確認")
+        services.release_suppression(session, LG, SUPERVISOR, s.suppression_id, "終了")
+        m = _register(session, "A2", "A3")
+        services.decide_measure(session, LG, SUPERVISOR, m.support_id, date(2025, 7, 1))
+        services.end_measure(session, LG, SUPERVISOR, m.support_id, date(2025, 8, 1), "取下げ")
+        assert published(session) == [
+            ("yokushi-settei", "A1"),
+            ("yokushi-kaijo", "A1"),
+            ("shien-kaishi", "A2"), ("shien-kaishi", "A3"),
+            ("shien-kaishi", "A2"), ("shien-kaishi", "A3"),
+            ("shien-shuryo", "A2"), ("shien-shuryo", "A3"),
+        ]  # fmt: skip
+        payloads = session.execute(select(outbox.c.payload).where(outbox.c.lg_code == LG)).scalars().all()
+    assert all("住所" not in str(p) and "支援　花子" not in str(p) for p in payloads)
+
+
+def test_cli_shows_alerts_state_and_requests(database, tenants, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from lgcloud.protection import cli
+
+    with database.session(LG) as session:
+        _suppress(session, end_on=date(2025, 2, 1))
+        _register(session, "A2")
+        services.check_disclosure(session, LG, ["A2"], Process.CERTIFICATE, actor=CLERK)
+    monkeypatch.setattr(cli, "_database", lambda: database)
+    runner = CliRunner()
+    assert "終了日経過" in runner.invoke(cli.app, ["alerts", "--tenant", LG]).output
+    assert "支援対象者" in runner.invoke(cli.app, ["state", "A2", "--tenant", LG]).output
+    listing = runner.invoke(cli.app, ["requests", "--tenant", LG])
+    assert listing.exit_code == 0 and "審査待ち" in listing.output

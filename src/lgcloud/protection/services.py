@@ -57,6 +57,41 @@ def _audit(session: Session, lg_code: str, actor: Actor, action: str, target: st
     )
 
 
+def _publish(session: Session, lg_code: str, kind: str, subjects: Iterable[str], payload: dict[str, Any]) -> None:
+    """Tell other systems (linkage outbox, same transaction). Never an address; never a 一時解除."""
+    try:
+        from lgcloud.linkage.catalogue import ProtectionEventType
+        from lgcloud.linkage.outbox import publish
+    except ImportError:  # linkage not installed: nothing to tell
+        return
+    event_type = getattr(ProtectionEventType, kind)
+    for subject in dict.fromkeys(subjects):
+        publish(session, lg_code, event_type, subject, payload)
+
+
+def _suppression_payload(s: Suppression) -> dict[str, Any]:
+    return {
+        "抑止番号": s.suppression_id,
+        "単位": s.scope.value,
+        "対象": s.target,
+        "処理": s.process.value,
+        "レベル": s.level.value,
+        "開始日": s.start_on.isoformat(),
+        "終了日": s.end_on.isoformat() if s.end_on else None,
+    }
+
+
+def _measure_payload(m: SupportMeasure, step: str) -> dict[str, Any]:
+    return {
+        "支援措置番号": m.support_id,
+        "手続": step,
+        "状態": m.status.value,
+        "開始日": (m.start_on or (m.provisional.start_on if m.provisional else None) or m.received_on).isoformat(),
+        "終了日": m.end_on.isoformat() if m.end_on else None,
+        "終了日（実際）": m.ended_on.isoformat() if m.ended_on else None,
+    }
+
+
 # --- 抑止 ------------------------------------------------------------------------------------------
 
 
@@ -90,6 +125,7 @@ def set_suppression(
     now = utcnow()
     repo.insert_suppression(session, lg_code, suppression, actor.user, now)
     repo.add_event(session, lg_code, "suppression.set", actor.user, now, suppression_id=suppression.suppression_id)
+    _publish(session, lg_code, "YOKUSHI_SETTEI", [suppression.target], _suppression_payload(suppression))
     _audit(
         session,
         lg_code,
@@ -120,6 +156,7 @@ def release_suppression(session: Session, lg_code: str, actor: Actor, suppressio
     repo.add_event(
         session, lg_code, repo.RELEASE, actor.user, utcnow(), suppression_id=suppression_id, reason=reason.strip()
     )
+    _publish(session, lg_code, "YOKUSHI_KAIJO", [suppression.target], _suppression_payload(suppression))
     _audit(
         session,
         lg_code,
@@ -183,6 +220,10 @@ def _require_reason(reason: str) -> None:
 # --- 支援措置 --------------------------------------------------------------------------------------
 
 
+#: 支援措置 steps told to other systems (a 転送 is told by the new municipality's own 仮支援措置).
+_PUBLISHED_STEPS = {"register": "仮支援措置の開始", "decide": "支援措置の決定", "extend": "延長", "end": "終了"}
+
+
 def register_measure(
     session: Session, lg_code: str, actor: Actor, measure: SupportMeasure, *, today: date
 ) -> SupportMeasure:
@@ -198,6 +239,9 @@ def _save(
 ) -> SupportMeasure:
     now = utcnow()
     revision = repo.append_revision(session, lg_code, measure, actor.user, now)
+    if step in _PUBLISHED_STEPS:
+        kind = "SHIEN_SHURYO" if step == "end" else "SHIEN_KAISHI"
+        _publish(session, lg_code, kind, measure.subjects, _measure_payload(measure, _PUBLISHED_STEPS[step]))
     repo.add_event(
         session,
         lg_code,
