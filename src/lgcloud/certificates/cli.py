@@ -1,7 +1,4 @@
-"""``lgcloud certificates``: verify a paper copy, list the 交付履歴 (to be mounted in lgcloud.cli).
-
-Until it is mounted: ``python -m lgcloud.certificates.cli verify --tenant 182079 LGC1-…``.
-"""
+"""``lgcloud certificates``: verify a paper copy (``verify --tenant 182079 LGC1-…``), list the 交付履歴."""
 
 from __future__ import annotations
 
