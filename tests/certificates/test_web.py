@@ -7,6 +7,7 @@ import io
 import json
 import re
 
+import pytest
 from pdfminer.high_level import extract_text
 
 from lgcloud.web.app import iter_routes
@@ -191,18 +192,13 @@ def test_support_measure_api_steps_and_alerts(app, family, login_as) -> None:  #
 
 # --- route-by-route scan ----------------------------------------------------------------------------
 
-#: Routes of other packages that show an address and have not called the protection gate yet (reported
-#: in issue 6): they are expected to fail the scan until they call ``check_disclosure`` / ``is_protected``.
-PENDING_HOOKS = {
-    ("GET", "/api/v1/municipalities/{lg_code}/residents"),
-    ("GET", "/api/v1/municipalities/{lg_code}/residents/{atena_no}"),
-    ("GET", "/api/v1/municipalities/{lg_code}/residents/{atena_no}/state"),
+#: With only the 申出者 protected, her 世帯's other members (same address, not 支援対象者 themselves) are refused
+#: by the protection gate (``ProtectionState.household_target``); these routes of other packages do not apply
+#: that yet (reported in issue 6). With every member protected, no route may show the address at all.
+PENDING_HOUSEHOLD_HOOKS = {
+    ("GET", "/api/v1/municipalities/{lg_code}/residents/{atena_no}"),  # the 世帯 list of her person view
     ("GET", "/api/v1/municipalities/{lg_code}/households/{setai_no}"),
-    ("GET", "/m/{lg_code}/residents"),
-    ("GET", "/m/{lg_code}/residents/{atena_no}"),
-    # linkage flags the 支援対象者 herself (checked below) but not yet the members sharing her address
-    # (``ProtectionState.household_target``, 同一世帯に支援対象者)
-    ("GET", "/api/v1/municipalities/{lg_code}/events"),
+    ("GET", "/api/v1/municipalities/{lg_code}/events"),  # flags her (checked below), not her 世帯
 }
 PLACEHOLDER = re.compile(r"\{(\w+)(?::\w+)?\}")
 
@@ -254,7 +250,10 @@ def _values(lg_code: str, family, issue_id: str, support_id: str) -> dict[str, s
     }
 
 
-def test_a_support_targets_address_never_leaves_without_a_release(app, database, family, login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("whole_household", [True, False], ids=["whole-household", "applicant-only"])
+def test_a_support_targets_address_never_leaves_without_a_release(  # type: ignore[no-untyped-def]
+    app, database, family, login_as, tenants, whole_household: bool
+) -> None:
     from lgcloud.tenancy import services as tenancy
 
     clerk, supervisor = login_as("clerk"), login_as("supervisor")
@@ -262,7 +261,8 @@ def test_a_support_targets_address_never_leaves_without_a_release(app, database,
     issue_id = str(issued["issued"][0]["issue_id"])  # issued before the 申出: its PDF holds the address
     before = clerk.get(f"/m/{tenants.a}/certificates/{issue_id}/pdf")
     assert family.address in _text(before)  # what the scan looks for is really there before the 申出
-    support_id = _protect(supervisor, family, family.wife)  # only her: the head and the son share her address
+    protected = family.members if whole_household else (family.wife,)  # the others share her address
+    support_id = _protect(supervisor, family, *protected)
     with database.session(tenants.a) as session:
         token, _ = tenancy.create_token(session, lg_code=tenants.a, name="国保", scopes=sorted(tenancy.TOKEN_SCOPES))
     from fastapi.testclient import TestClient
@@ -280,10 +280,13 @@ def test_a_support_targets_address_never_leaves_without_a_release(app, database,
     }
     for who, client in (("clerk", clerk), ("token", linked)):
         leaks = _scan(app, client, values, query, family.address)
-        unexpected = {k: v for k, v in leaks.items() if k not in PENDING_HOOKS}
+        pending = set() if whole_household else PENDING_HOUSEHOLD_HOOKS
+        unexpected = {k: v for k, v in leaks.items() if k not in pending}
         assert unexpected == {}, (who, unexpected)
-    flags = _flags_of(clerk.get(f"/api/v1/municipalities/{tenants.a}/events").json(), family.wife)
-    assert flags and all(flag is True for flag in flags)  # every event about her says 支援対象者: true
+    events = clerk.get(f"/api/v1/municipalities/{tenants.a}/events").json()
+    for atena_no in protected:
+        flags = _flags_of(events, atena_no)
+        assert flags and all(flag is True for flag in flags)  # every event about them says 支援対象者: true
 
 
 def _flags_of(tree: object, atena_no: str) -> list[object]:
