@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from lgcloud.layout import checks
@@ -537,9 +538,9 @@ class Validator:
                 continue
             lazy = df.lazy()
             if spec.primary_key:  # duplicates are reported once here and ignored by the other rules
-                first = pl.struct(list(spec.primary_key)).is_first_distinct()
-                out.append(self._primary_key(spec, df.with_columns(first.alias("__first")), file))
-                lazy = df.lazy().filter(first)
+                df = df.with_columns(_first_distinct(df, list(spec.primary_key)).alias("__first"))
+                out.append(self._primary_key(spec, df, file))
+                lazy = df.lazy().filter(pl.col("__first"))
             for ref in spec.references:
                 if ref.file not in by_name:
                     warnings.append(f"{file}: 参照先「{ref.file}」が指定されていないため参照チェックを省略しました")
@@ -613,6 +614,19 @@ def _error_select(file: str, item: str, rule: str, value: pl.Expr, message: pl.E
     return [pl.lit(file).alias("file"), pl.col("__rec").alias("record"), pl.col("__line").alias("line"),
             pl.col("__off").alias("byte_offset"), pl.lit(item).alias("item"), pl.lit(rule).alias("rule"),
             value.cast(pl.String).alias("value"), msg.alias("message")]
+
+
+def _first_distinct(df: pl.DataFrame, key: list[str]) -> pl.Series:
+    """Exact ``is_first_distinct`` of the key, cheap in memory: hash the key to 64 bits, and compare the
+    real values only among rows whose hashes repeat."""
+    h = df.select(pl.struct(key).hash().alias("h"))["h"]
+    maybe = h.is_duplicated()
+    first = pl.Series(np.ones(df.height, dtype=bool))
+    idx = np.flatnonzero(maybe.to_numpy())
+    if idx.size:
+        exact = df[idx.tolist()].select(pl.struct(key).is_first_distinct())
+        first = first.scatter(idx, exact.to_series())
+    return first
 
 
 def _foreign_key(df: pl.LazyFrame, ref, target: pl.DataFrame, file: str) -> pl.DataFrame:
