@@ -98,7 +98,7 @@ def main() -> int:
         seconds = time.perf_counter() - started
         assert job.state == "done", job.error
         records = job.records_total
-        print(f"  import: {records:,} records ({job.loaded:,} history rows loaded, {job.quarantined:,} quarantined) "
+        print(f"  import: {records:,} records ({job.loaded:,} loaded, {job.quarantined:,} quarantined) "
               f"in {seconds:.2f} s", flush=True)
         clean = io_testing.generate_for(work / "clean", LG_CODE, ROWS, encoding="cp932", gaiji=0.0, seed=1)
         anchor_seconds, anchor_records = copy_anchor(owner, clean.files, "cp932")
