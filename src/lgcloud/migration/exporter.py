@@ -271,7 +271,10 @@ class _Encoder:
             return frame
         fixes = []
         for name in frame.columns:
-            values = frame[name].drop_nulls().unique().to_list()
+            column = frame[name]
+            if not column.str.contains("[^\\x00-\\x7f]").any():  # ASCII fits every supported encoding
+                continue
+            values = column.filter(column.str.contains("[^\\x00-\\x7f]")).unique().to_list()
             bad = {v for v in values if not self.fits(v)}
             if not bad:
                 continue
