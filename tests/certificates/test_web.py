@@ -192,14 +192,9 @@ def test_support_measure_api_steps_and_alerts(app, family, login_as) -> None:  #
 
 # --- route-by-route scan ----------------------------------------------------------------------------
 
-#: With only the 申出者 protected, her 世帯's other members (same address, not 支援対象者 themselves) are refused
-#: by the protection gate (``ProtectionState.household_target``); these routes of other packages do not apply
-#: that yet (reported in issue 6). With every member protected, no route may show the address at all.
-PENDING_HOUSEHOLD_HOOKS = {
-    ("GET", "/api/v1/municipalities/{lg_code}/residents/{atena_no}"),  # the 世帯 list of her person view
-    ("GET", "/api/v1/municipalities/{lg_code}/households/{setai_no}"),
-    ("GET", "/api/v1/municipalities/{lg_code}/events"),  # flags her (checked below), not her 世帯
-}
+#: With only the 申出者 protected, her 世帯's other members (same address, not 支援対象者 themselves) must be
+#: protected too (``ProtectionState.household_target``): no route may show the address in either case.
+PENDING_HOUSEHOLD_HOOKS: set[tuple[str, str]] = set()
 PLACEHOLDER = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
@@ -212,9 +207,9 @@ def _text(response) -> str:  # type: ignore[no-untyped-def]
 def _flagged_for_linkage(template: str, text: str) -> bool:
     """Events and files to other systems may carry the address when they flag the person (§2.14 宛名連携)."""
     linkage = template.endswith("/events") or "/linkage/" in template
-    return (
-        linkage and '"支援対象者":true' in text.replace(" ", "") and '"支援対象者":false' not in text.replace(" ", "")
-    )
+    compact = text.replace(" ", "")
+    unflagged = '"支援対象者":false,"同一世帯に支援対象者":false'
+    return linkage and '"支援対象者":true' in compact and unflagged not in compact
 
 
 def _ours(template: str) -> bool:

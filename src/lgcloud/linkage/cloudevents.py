@@ -51,10 +51,15 @@ def protection_flags(session: Session, lg_code: str, atena_nos: list[str]) -> di
     try:
         from lgcloud.protection.services import protection_states
     except ImportError:  # protection not installed: unknown, and consumers treat unknown as protected
-        return {a: {"支援対象者": None, "抑止": None} for a in atena_nos}
+        return {a: {"支援対象者": None, "同一世帯に支援対象者": None, "抑止": None} for a in atena_nos}
     states = protection_states(session, lg_code, atena_nos) if atena_nos else {}
     return {
-        a: {"支援対象者": s.support_target, "抑止": {str(p): str(lv) for p, lv in sorted(s.linkage_levels.items())}}
+        a: {
+            "支援対象者": s.support_target,
+            # Same 世帯, same address: consumers must protect it too.
+            "同一世帯に支援対象者": s.household_target,
+            "抑止": {str(p): str(lv) for p, lv in sorted(s.linkage_levels.items())},
+        }
         for a, s in states.items()
     }
 

@@ -115,6 +115,10 @@ def _ido(kind: EventKind | None) -> dict[str, Any]:
 
 FLAGS = {
     "支援対象者": {**OPT_BOOL, "description": "true: DV等支援対象者。null: 判定できない（保護対象として扱う）"},
+    "同一世帯に支援対象者": {
+        **OPT_BOOL,
+        "description": "true: 本人は支援対象者ではないが、同じ世帯（同じ住所）に支援対象者がいる。住所を開示しないこと",
+    },
     "抑止": {
         "type": ["object", "null"],
         "description": "他システムへ伝える抑止（処理 → レベル）。一時解除は伝えない",

@@ -37,9 +37,13 @@ def states(session: Session, lg_code: str, rows: Sequence[Row]) -> dict[str, Any
 
 
 def hides_address(state: Any) -> bool:
+    """支援対象者, anyone sharing their 世帯 (whose address is the same), or an エラー-level 抑止 for 照会."""
     from lgcloud.protection.domain import Level, Process
 
-    return bool(state is not None and (state.support_target or state.levels.get(Process.INQUIRY) is Level.ERROR))
+    return bool(
+        state is not None
+        and (state.support_target or state.household_target or state.levels.get(Process.INQUIRY) is Level.ERROR)
+    )
 
 
 def conceal(person: Person) -> Person:
