@@ -18,14 +18,14 @@ demo: install
 	$(BIN)/lgcloud demo
 
 test: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench examples
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/python bench/run.py
 
 lint: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench
 
 install: system-packages $(STAMP) mojidata
