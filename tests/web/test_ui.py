@@ -106,3 +106,11 @@ def test_embedded_worker_runs_with_the_app_and_stops_with_it(settings, database)
     with TestClient(app):
         assert any(t.name == "linkage" and t.is_alive() for t in threading.enumerate())
     assert not any(t.name == "linkage" and t.is_alive() for t in threading.enumerate())
+
+
+def test_not_found_page_keeps_the_menu_and_shows_japan_time_in_the_audit_log(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+    clerk = login_as("clerk")
+    page = clerk.get("/no-such-page")
+    assert page.status_code == 404 and "ログアウト" in page.text and "住民検索" in page.text
+    audit = login_as("auditor").get(f"/m/{tenants.a}/audit")
+    assert "(UTC)" not in audit.text and "+09" not in audit.text

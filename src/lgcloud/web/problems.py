@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lgcloud.errors import LgcloudError
@@ -47,6 +48,17 @@ def wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
 
+async def _with_principal(request: Request) -> None:
+    """An error page keeps the signed-in user's menu, also where no route (and so no guard) ran."""
+    if wants_html(request) and not hasattr(request.state, "principal"):
+        from lgcloud.web.deps import current_principal
+
+        try:
+            await run_in_threadpool(current_principal, request)
+        except LgcloudError:
+            request.state.principal = None
+
+
 def _render_error(request: Request, status: int, detail: str, code: str, **extra: Any) -> Response:
     if wants_html(request) and status == 401:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
@@ -78,13 +90,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = _validation_errors(exc)
         if any(err["type"] == "json_invalid" for err in errors):
-            return _render_error(
-                request, 400, "JSONの形式が正しくありません", "malformed-json", errors=errors
-            )
+            return _render_error(request, 400, "JSONの形式が正しくありません", "malformed-json", errors=errors)
         return _render_error(request, 422, "入力内容に誤りがあります", "validation-failed", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        await _with_principal(request)
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "エラー")
         response = _render_error(request, exc.status_code, detail, f"http-{exc.status_code}")
         for key, value in (exc.headers or {}).items():
@@ -94,9 +105,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", path=request.url.path)
-        return _render_error(
-            request, 500, "予期しないエラーが発生しました。管理者に連絡してください。", "internal"
-        )
+        return _render_error(request, 500, "予期しないエラーが発生しました。管理者に連絡してください。", "internal")
 
 
 def _jsonable(detail: dict[str, Any]) -> dict[str, Any]:

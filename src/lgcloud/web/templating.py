@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,19 @@ from fastapi.templating import Jinja2Templates
 
 TEMPLATE_DIR = Path(__file__).parent / "ui" / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+JST = timezone(timedelta(hours=9), "JST")
+
+
+def to_jst(value: str | datetime | None) -> str:
+    """Stored times are UTC (ISO text or datetime); people read Japan time."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+templates.env.filters["jst"] = to_jst
 
 
 def render(
