@@ -9,6 +9,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LGCLOUD_", env_file=".env", extra="ignore")
@@ -19,7 +21,8 @@ class Settings(BaseSettings):
     #: row-level security applies; by default the owner URL with the user swapped for `app_role`.
     app_database_url: str | None = None
     app_role: str = "lgcloud_app"
-    secret_key: str = Field(default="dev-only-secret-change-me", min_length=16)
+    #: Signs certificate verification codes. Set your own in production (a warning is logged otherwise).
+    secret_key: str = Field(default=DEV_SECRET_KEY, min_length=16)
     data_dir: Path = Path("./var")
     cache_dir: Path = Path.home() / ".cache" / "lgcloud"
     log_format: str = "console"  # "json" in production

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 import lgcloud
-from lgcloud.config import Settings, get_settings
+from lgcloud.config import DEV_SECRET_KEY, Settings, get_settings
 from lgcloud.db import Database
 from lgcloud.logging import configure_logging, get_logger
 from lgcloud.web import api, ui
@@ -64,6 +64,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         redoc_url=None,
     )
     app.state.settings = settings
+    if settings.secret_key == DEV_SECRET_KEY and settings.is_postgresql:
+        log.warning("LGCLOUD_SECRET_KEY is the development default; certificate codes can be forged")
     app.state.database = database or Database.from_settings(settings)
     install_problem_handlers(app)
     app.middleware("http")(log_requests)
