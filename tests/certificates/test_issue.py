@@ -73,8 +73,7 @@ def test_only_the_ipamj_subset_is_embedded(database, family) -> None:  # type: i
     request = services.IssueRequest(CertType.JUMINHYO, atena_nos=(family.wife,))
     pdf = _pdf(database, family, _issue(database, family, request).issue_id)
     assert len(pdf) < 400_000  # a subset, not the 46 MB font
-    if shutil.which("pdffonts") is None:
-        pytest.skip("poppler-utils (pdffonts) is not installed")
+    assert shutil.which("pdffonts"), "poppler-utils (pdffonts) is missing: `make test` installs it"
     listing = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     fonts = listing.splitlines()[2:]
     assert len(fonts) == 1, listing

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from lgcloud.web.ui.moji import FONT_CANDIDATES
 
 SYSTEM = "旧住記(A社)"
@@ -81,8 +79,8 @@ def test_admin_reviews_mappings_in_the_ui(login_as, tenants) -> None:  # type: i
     assert "MJ030196" in suggestions.text
 
 
-@pytest.mark.skipif(not any(Path(p).exists() for p in FONT_CANDIDATES), reason="fonts-ipamj-mincho not installed")
 def test_font_is_served(login_as, tenants) -> None:  # type: ignore[no-untyped-def]
+    assert any(Path(p).exists() for p in FONT_CANDIDATES), "fonts-ipamj-mincho is missing: `make test` installs it"
     response = login_as("clerk").get("/moji/font/ipamjm.ttf")
     assert response.status_code == 200 and response.headers["content-type"] == "font/ttf"
 
