@@ -107,6 +107,12 @@ def ido_from(m: Mapping[str, Any]) -> Ido:
     )
 
 
+#: Constant statements, parameters given at execution: compiled once per process, not per 異動.
+_INSERT_HISTORY = insert(history)
+_INSERT_CURRENT = insert(current)
+_INSERT_IDO = insert(ido)
+
+
 # --- the registry ---------------------------------------------------------------------------------
 
 
@@ -118,6 +124,9 @@ class SqlRegistry:
         self.lg_code = lg_code
         self.is_postgresql = session.get_bind().dialect.name == "postgresql"
         self._policy: str | None = None
+        # Current rows read in this transaction *after* ``lock`` (so they cannot change before commit):
+        # 宛名番号 → Row, or None for "no such person". Cleared by ``lock``, updated by ``append``.
+        self._known: dict[str, Row | None] = {}
 
     # reads ----------------------------------------------------------------------------------------
 
@@ -137,12 +146,26 @@ class SqlRegistry:
         )
         return [row_from(m) for m in self.session.execute(stmt).mappings()]
 
+    def _remember(self, rows: list[Row]) -> list[Row]:
+        for row in rows:
+            self._known[row.atena_no] = row
+        return rows
+
     def current(self, atena_no: str) -> Row | None:
+        if atena_no in self._known:
+            return self._known[atena_no]
         rows = self._current_rows(current.c.atena_no == atena_no)
-        return rows[0] if rows else None
+        self._known[atena_no] = rows[0] if rows else None
+        return self._known[atena_no]
 
     def currents(self, atena_nos: Iterable[str]) -> list[Row]:
-        return self._current_rows(current.c.atena_no.in_(list(atena_nos)))
+        wanted = list(atena_nos)
+        rows = self._remember(self._current_rows(current.c.atena_no.in_(wanted)))
+        found = {r.atena_no for r in rows}
+        for atena_no in wanted:
+            if atena_no not in found:
+                self._known[atena_no] = None
+        return rows
 
     def previous(self, row: Row) -> Row | None:
         return self.history_row(row.atena_no, row.rireki_no - 1)
@@ -162,7 +185,9 @@ class SqlRegistry:
         return row_from(m) if m else None
 
     def members(self, setai_no: str) -> list[Row]:
-        return self._current_rows(current.c.setai_no == setai_no, current.c.status == Status.RESIDENT.value)
+        return self._remember(
+            self._current_rows(current.c.setai_no == setai_no, current.c.status == Status.RESIDENT.value)
+        )
 
     def household_exists(self, setai_no: str) -> bool:
         stmt = select(households.c.setai_no).where(
@@ -170,9 +195,10 @@ class SqlRegistry:
         )
         return self.session.execute(stmt).first() is not None
 
-    def _atena_nos_in_history(self, *conditions: Any) -> list[str]:
-        stmt = select(history.c.atena_no).distinct().where(history.c.lg_code == self.lg_code, or_(*conditions))
-        return [r[0] for r in self.session.execute(stmt)]
+    def _currents_in_history(self, *conditions: Any) -> list[Row]:
+        """Current rows of the persons with a history row matching any condition (one statement)."""
+        found = select(history.c.atena_no).where(history.c.lg_code == self.lg_code, or_(*conditions))
+        return self._remember(self._current_rows(current.c.atena_no.in_(found)))
 
     def find_by_numbers(self, juminhyo_code: str | None, mynumber: str | None, card_no: str | None) -> list[Row]:
         conditions = [
@@ -186,16 +212,15 @@ class SqlRegistry:
         ]
         if not conditions:
             return []
-        return self.currents(self._atena_nos_in_history(*conditions))
+        return self._currents_in_history(*conditions)
 
     def find_by_three_info(self, shimei: str, sex: str, birth: date | None) -> list[Row]:
         key = keys.name_key(shimei)
         if key is None or birth is None:
             return []
-        found = self._atena_nos_in_history(
+        return self._currents_in_history(
             and_(history.c.name_key == key, history.c.sex == sex, history.c.birth_date == birth)
         )
-        return self.currents(found)
 
     def ido(self, ido_id: int) -> Ido | None:
         stmt = select(ido).where(ido.c.lg_code == self.lg_code, ido.c.ido_id == ido_id)
@@ -261,6 +286,7 @@ class SqlRegistry:
         PostgreSQL: SELECT … FOR UPDATE on their current pointers and 世帯 rows, in key order.
         SQLite: a write to the tenant's lock counter takes the database write lock at once.
         """
+        self._known.clear()  # anything read before the lock may have changed since
         if not self.is_postgresql:
             self.next_value("lock")
             return
@@ -287,7 +313,8 @@ class SqlRegistry:
 
     def insert_ido(self, record: Ido) -> None:
         self.session.execute(
-            insert(ido).values(
+            _INSERT_IDO,
+            dict(
                 lg_code=self.lg_code,
                 ido_id=record.ido_id,
                 kind=record.kind,
@@ -305,38 +332,47 @@ class SqlRegistry:
                 command=record.command,
                 cancels_ido_id=record.cancels_ido_id,
                 recorded_at=utcnow(),
-            )
+            ),
         )
 
     def insert_household(self, setai_no: str, ido_id: int) -> None:
-        if not self.household_exists(setai_no):
-            self.session.execute(
-                insert(households).values(lg_code=self.lg_code, setai_no=setai_no, created_ido_id=ido_id)
-            )
+        """Register a 世帯番号 unless it exists (one statement: INSERT … ON CONFLICT DO NOTHING)."""
+        dialect_insert = postgresql.insert if self.is_postgresql else sqlite.insert
+        self.session.execute(
+            dialect_insert(households).on_conflict_do_nothing(),
+            {"lg_code": self.lg_code, "setai_no": setai_no, "created_ido_id": ido_id},
+        )
 
     def append(self, change: Change, ido_id: int) -> Row:
         """One new history row (履歴番号 = latest + 1) and the current pointer moved to it."""
         person = change.person
-        latest = self.session.execute(
-            select(func.max(history.c.rireki_no)).where(
-                history.c.lg_code == self.lg_code, history.c.atena_no == person.atena_no
-            )
-        ).scalar()
+        if person.atena_no in self._known:
+            # The current pointer read (after the lock) in this transaction is the latest 履歴番号:
+            # every writer moves it to the row it appends, so no second read is needed.
+            known = self._known.pop(person.atena_no)
+            latest = known.rireki_no if known is not None else None
+        else:
+            latest = self.session.execute(
+                select(func.max(history.c.rireki_no)).where(
+                    history.c.lg_code == self.lg_code, history.c.atena_no == person.atena_no
+                )
+            ).scalar()
         rireki_no = (latest or 0) + 1
         self.session.execute(
-            insert(history).values(
-                lg_code=self.lg_code,
-                rireki_no=rireki_no,
-                ido_id=ido_id,
-                valid_from=change.valid_from,
-                recorded_at=utcnow(),
+            _INSERT_HISTORY,
+            {
+                "lg_code": self.lg_code,
+                "rireki_no": rireki_no,
+                "ido_id": ido_id,
+                "valid_from": change.valid_from,
+                "recorded_at": utcnow(),
                 **person_values(person),
                 **search_keys(person),
-            )
+            },
         )
         pointer = {"rireki_no": rireki_no, "setai_no": person.setai_no, "status": person.status.value}
         if latest is None:
-            self.session.execute(insert(current).values(lg_code=self.lg_code, atena_no=person.atena_no, **pointer))
+            self.session.execute(_INSERT_CURRENT, {"lg_code": self.lg_code, "atena_no": person.atena_no, **pointer})
         else:
             self.session.execute(
                 update(current)
