@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Protocol
 
 from lgcloud.codes import code_table
@@ -76,8 +77,11 @@ REASON_CLASS: dict[str, IdoClass] = {
 }
 
 
+@cache
 def reason_code(reason: str, reason_class: IdoClass) -> str | None:
-    """The 異動事由コード of ``lgcloud.codes`` (table ``idou_reason``) for a reason and its class."""
+    """The 異動事由コード of ``lgcloud.codes`` (table ``idou_reason``) for a reason and its class.
+
+    Code tables are static package data, so the answer is cached per process."""
     for entry in code_table("idou_reason").entries:
         if entry.name == reason and entry.attrs.get("class") == reason_class.value:
             return entry.code

@@ -31,6 +31,7 @@ from lgcloud.residents.model import (
     split_name,
 )
 from lgcloud.residents.models import counters, current, history, households, ido
+from lgcloud.tenancy.models import Municipality
 
 #: Digits of a 宛名番号/世帯番号 body; the check digit makes 15.
 NUMBER_BODY_WIDTH = 14
@@ -111,6 +112,7 @@ def ido_from(m: Mapping[str, Any]) -> Ido:
 _INSERT_HISTORY = insert(history)
 _INSERT_CURRENT = insert(current)
 _INSERT_IDO = insert(ido)
+_MUNICIPALITIES = Municipality.__table__
 
 
 # --- the registry ---------------------------------------------------------------------------------
@@ -237,14 +239,18 @@ class SqlRegistry:
 
     # numbering ------------------------------------------------------------------------------------
 
-    def next_value(self, name: str) -> int:
-        """Per-tenant counter +1 in this transaction (the row stays locked until commit)."""
-        stmt = (
+    def _bump(self, name: str, by: int) -> Any:
+        return (
             update(counters)
             .where(counters.c.lg_code == self.lg_code, counters.c.name == name)
-            .values(value=counters.c.value + 1)
-            .returning(counters.c.value)
+            .values(value=counters.c.value + by)
         )
+
+    def next_value(self, name: str, count: int = 1) -> int:
+        """Per-tenant counter + ``count`` in this transaction (the row stays locked until commit).
+
+        Returns the last value taken: ``count`` values end at it, none skipped."""
+        stmt = self._bump(name, count).returning(counters.c.value)
         value = self.session.execute(stmt).scalar()
         if value is None:
             dialect_insert = postgresql.insert if self.is_postgresql else sqlite.insert
@@ -263,10 +269,26 @@ class SqlRegistry:
             self._policy = str(row[0]) if row else "skip"
         return self._policy
 
+    def _next_number_value(self, counter: str) -> int:
+        """The counter's next value; on PostgreSQL the tenant's remainder-1 policy comes in the same
+        round trip the first time (read in this transaction, as before, never cached across them)."""
+        if self._policy is None and self.is_postgresql:
+            policy = (
+                select(_MUNICIPALITIES.c.atena_remainder_one)
+                .where(_MUNICIPALITIES.c.lg_code == self.lg_code)
+                .scalar_subquery()
+            )
+            row = self.session.execute(self._bump(counter, 1).returning(counters.c.value, policy)).first()
+            if row is not None:
+                self._policy = str(row[1]) if row[1] is not None else "skip"
+                return int(row[0])
+        return self.next_value(counter)
+
     def _next_number(self, counter: str) -> str:
-        policy = self.remainder_one_policy()
         while True:
-            body = str(self.next_value(counter)).zfill(NUMBER_BODY_WIDTH)
+            value = self._next_number_value(counter)
+            policy = self.remainder_one_policy()
+            body = str(value).zfill(NUMBER_BODY_WIDTH)
             if is_assignable_atena_body(body, policy):
                 return body + atena_check_digit(body, policy)
 

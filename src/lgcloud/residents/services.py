@@ -26,6 +26,7 @@ from lgcloud.residents.repository import SqlRegistry
 from lgcloud.tenancy.audit import record_audit
 
 JST = ZoneInfo("Asia/Tokyo")
+_INSERT_OUTBOX = insert(outbox)
 
 
 def today_jst() -> date:
@@ -133,14 +134,18 @@ def _check_expected(registry: SqlRegistry, expected: dict[str, int]) -> None:
 
 def _publish(registry: SqlRegistry, record: Ido, rows: list[Row]) -> None:
     """One outbox event per changed person; seq per tenant gap-free (counter row locked to commit)."""
+    if not rows:
+        return
     event_type = EVENT_OF_COMMAND[record.kind].value
-    for row in rows:
-        seq = registry.next_value("outbox")
+    code = reason_code(record.reason, record.reason_class)
+    first = registry.next_value("outbox", len(rows)) - len(rows) + 1  # one UPDATE for all the seqs
+    events = []
+    for seq, row in enumerate(rows, start=first):
         payload = {
             "ido_id": record.ido_id,
             "reason": record.reason,
             "reason_class": record.reason_class.value,
-            "reason_code": reason_code(record.reason, record.reason_class),
+            "reason_code": code,
             "ido_date": record.ido_date.iso(),
             "ido_date_text": record.ido_date.text,
             "shori_date": record.shori_date.isoformat(),
@@ -150,14 +155,15 @@ def _publish(registry: SqlRegistry, record: Ido, rows: list[Row]) -> None:
             "status": row.person.status.value,
             "cancels_ido_id": record.cancels_ido_id,
         }
-        registry.session.execute(
-            insert(outbox).values(
-                lg_code=registry.lg_code,
-                seq=seq,
-                event_id=str(uuid.uuid4()),
-                type=event_type,
-                subject=row.atena_no,
-                occurred_at=utcnow(),
-                payload=payload,
-            )
+        events.append(
+            {
+                "lg_code": registry.lg_code,
+                "seq": seq,
+                "event_id": str(uuid.uuid4()),
+                "type": event_type,
+                "subject": row.atena_no,
+                "occurred_at": utcnow(),
+                "payload": payload,
+            }
         )
+    registry.session.execute(_INSERT_OUTBOX, events)  # one multi-row INSERT (insertmanyvalues)
