@@ -28,6 +28,7 @@ from lgcloud.errors import LgcloudError
 from lgcloud.layout import Dialect, EncodeError, FileSpec, Layout, resolve_dialect, write_frame
 from lgcloud.migration import io_mapping as mapping
 from lgcloud.migration import jobs
+from lgcloud.migration.export_extras import apply_extras
 from lgcloud.migration.models import STAGING_FOREIGN_COLUMNS, STAGING_PERSON_COLUMNS
 from lgcloud.migration.staging import is_postgresql
 
@@ -139,10 +140,10 @@ def _person_sql(since: int | None) -> str:
 def person_items(reg: pl.DataFrame, layout: Layout, tenant: mapping.Tenant) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(person items, foreign items) in canonical form for registry rows read by :func:`_person_sql`."""
     derived = mapping.person_from_registry(reg, layout, tenant)
-    person = mapping.apply_extras(derived, reg["x_person"])
+    person = apply_extras(derived, reg["x_person"])
     has_foreign = ((reg["kind"] == "2") & reg["x_noforeign"].is_null()) | reg["x_foreign"].is_not_null()
     sub = reg.filter(has_foreign)
-    foreign = mapping.apply_extras(mapping.foreign_from_registry(sub, layout), sub["x_foreign"])
+    foreign = apply_extras(mapping.foreign_from_registry(sub, layout), sub["x_foreign"])
     return person, foreign
 
 
@@ -303,6 +304,8 @@ def export(db: Database, req: ExportRequest, progress: jobs.ProgressCallback | N
         from lgcloud.migration.staging import bulk_plans
 
         bulk_plans(session)  # whole-municipality joins: hash joins, whatever the statistics say
+        if is_postgresql(session):  # the whole registry is sorted and hashed: in memory, not in temp files
+            session.execute(text("SET LOCAL work_mem = '256MB'"))
         reg = _typed(_frame(session, _person_sql(req.since), params))
         households = _typed(_frame(session, _household_sql(req.since is not None), params))
         cursor = int(session.execute(text("SELECT COALESCE(MAX(ido_id), 0) FROM residents_ido WHERE lg_code = :lg"),
