@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import utcnow
@@ -43,13 +43,19 @@ def entry_hash(fields: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _lock_head(session: Session, lg_code: str) -> AuditHead:
-    head = session.execute(select(AuditHead).where(AuditHead.lg_code == lg_code).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(lg_code=lg_code, last_seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
-        session.flush()
-    return head
+_HEADS = AuditHead.__table__
+_ENTRIES = AuditEntry.__table__
+
+
+def _lock_head(session: Session, lg_code: str) -> tuple[int, str]:
+    """(last seq, last hash) of the chain, its head row locked until commit (created if missing)."""
+    row = session.execute(
+        select(_HEADS.c.last_seq, _HEADS.c.last_hash).where(_HEADS.c.lg_code == lg_code).with_for_update()
+    ).first()
+    if row is None:
+        session.execute(insert(_HEADS), {"lg_code": lg_code, "last_seq": 0, "last_hash": GENESIS_HASH})
+        return 0, GENESIS_HASH
+    return int(row[0]), str(row[1])
 
 
 def record_audit(
@@ -67,13 +73,16 @@ def record_audit(
 
     The transaction must be in ``lg_code``'s tenant context (RLS on PostgreSQL would refuse the
     row otherwise); checking it on every backend keeps SQLite tests as strict as production.
+    Core statements, not the ORM unit of work: lock the head, then insert the entry and move the
+    head (one statement on PostgreSQL, the head update as a data-modifying CTE). The returned
+    entry is a detached copy of the row written.
     """
     if tenant_of(session) != lg_code:
         raise RuntimeError(f"audit entry for {lg_code} written in tenant context {tenant_of(session)!r}")
-    head = _lock_head(session, lg_code)
+    last_seq, last_hash = _lock_head(session, lg_code)
     fields: dict[str, Any] = {
         "lg_code": lg_code,
-        "seq": head.last_seq + 1,
+        "seq": last_seq + 1,
         "occurred_at": utcnow().isoformat(timespec="microseconds"),
         "actor": actor,
         "source_ip": source_ip,
@@ -82,12 +91,15 @@ def record_audit(
         "outcome": outcome,
         "detail": canonical_json(detail or {}),
     }
-    digest = entry_hash(fields, head.last_hash)
-    entry = AuditEntry(**fields, prev_hash=head.last_hash, entry_hash=digest)
-    session.add(entry)
-    head.last_seq, head.last_hash = fields["seq"], digest
-    session.flush()
-    return entry
+    digest = entry_hash(fields, last_hash)
+    row = {**fields, "prev_hash": last_hash, "entry_hash": digest}
+    move_head = update(_HEADS).where(_HEADS.c.lg_code == lg_code).values(last_seq=fields["seq"], last_hash=digest)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(insert(_ENTRIES).values(row).add_cte(move_head.cte("move_head")))
+    else:
+        session.execute(insert(_ENTRIES), row)
+        session.execute(move_head)
+    return AuditEntry(**row)
 
 
 @dataclass(frozen=True)
@@ -121,7 +133,9 @@ def verify_chain(session: Session, lg_code: str) -> ChainReport:
     entries = session.execute(
         select(AuditEntry).where(AuditEntry.lg_code == lg_code).order_by(AuditEntry.seq)
     ).scalars()
-    head = session.execute(select(AuditHead).where(AuditHead.lg_code == lg_code)).scalar_one_or_none()
+    head = session.execute(
+        select(AuditHead).where(AuditHead.lg_code == lg_code).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     return verify_entries(lg_code, entries, head)
 
 
