@@ -110,7 +110,6 @@ def ido_from(m: Mapping[str, Any]) -> Ido:
 
 #: Constant statements, parameters given at execution: compiled once per process, not per 異動.
 _INSERT_HISTORY = insert(history)
-_INSERT_CURRENT = insert(current)
 _INSERT_IDO = insert(ido)
 _MUNICIPALITIES = Municipality.__table__
 
@@ -333,28 +332,43 @@ class SqlRegistry:
 
     # writes ---------------------------------------------------------------------------------------
 
-    def insert_ido(self, record: Ido) -> None:
-        self.session.execute(
-            _INSERT_IDO,
-            dict(
-                lg_code=self.lg_code,
-                ido_id=record.ido_id,
-                kind=record.kind,
-                reason=record.reason,
-                reason_class=record.reason_class.value,
-                ido_date=record.ido_date.value,
-                ido_date_text=record.ido_date.text,
-                shori_date=record.shori_date,
-                todokede_date=record.todokede_date,
-                notice_date=record.notice_date,
-                actor=record.actor,
-                place=record.place,
-                note=record.note,
-                subjects=list(record.subjects),
-                command=record.command,
-                cancels_ido_id=record.cancels_ido_id,
-                recorded_at=utcnow(),
-            ),
+    def insert_ido(self, record: Ido, new_setai_nos: Iterable[str] = ()) -> None:
+        """The 異動 record, and the 世帯番号 it creates (unless they exist). On PostgreSQL one statement:
+        the 世帯 inserts ride along as data-modifying CTEs."""
+        values = self._ido_values(record)
+        setai_nos = list(new_setai_nos)
+        if not self.is_postgresql or not setai_nos:
+            self.session.execute(_INSERT_IDO, values)
+            for setai_no in setai_nos:
+                self.insert_household(setai_no, record.ido_id)
+            return
+        stmt = insert(ido).values(values)
+        for i, setai_no in enumerate(setai_nos):
+            household = postgresql.insert(households).values(
+                lg_code=self.lg_code, setai_no=setai_no, created_ido_id=record.ido_id
+            )
+            stmt = stmt.add_cte(household.on_conflict_do_nothing().cte(f"new_household_{i}"))
+        self.session.execute(stmt)
+
+    def _ido_values(self, record: Ido) -> dict[str, Any]:
+        return dict(
+            lg_code=self.lg_code,
+            ido_id=record.ido_id,
+            kind=record.kind,
+            reason=record.reason,
+            reason_class=record.reason_class.value,
+            ido_date=record.ido_date.value,
+            ido_date_text=record.ido_date.text,
+            shori_date=record.shori_date,
+            todokede_date=record.todokede_date,
+            notice_date=record.notice_date,
+            actor=record.actor,
+            place=record.place,
+            note=record.note,
+            subjects=list(record.subjects),
+            command=record.command,
+            cancels_ido_id=record.cancels_ido_id,
+            recorded_at=utcnow(),
         )
 
     def insert_household(self, setai_no: str, ido_id: int) -> None:
@@ -380,25 +394,29 @@ class SqlRegistry:
                 )
             ).scalar()
         rireki_no = (latest or 0) + 1
-        self.session.execute(
-            _INSERT_HISTORY,
-            {
-                "lg_code": self.lg_code,
-                "rireki_no": rireki_no,
-                "ido_id": ido_id,
-                "valid_from": change.valid_from,
-                "recorded_at": utcnow(),
-                **person_values(person),
-                **search_keys(person),
-            },
-        )
+        row = {
+            "lg_code": self.lg_code,
+            "rireki_no": rireki_no,
+            "ido_id": ido_id,
+            "valid_from": change.valid_from,
+            "recorded_at": utcnow(),
+            **person_values(person),
+            **search_keys(person),
+        }
         pointer = {"rireki_no": rireki_no, "setai_no": person.setai_no, "status": person.status.value}
         if latest is None:
-            self.session.execute(_INSERT_CURRENT, {"lg_code": self.lg_code, "atena_no": person.atena_no, **pointer})
+            move: Any = insert(current).values(lg_code=self.lg_code, atena_no=person.atena_no, **pointer)
         else:
-            self.session.execute(
+            move = (
                 update(current)
                 .where(current.c.lg_code == self.lg_code, current.c.atena_no == person.atena_no)
                 .values(**pointer)
             )
+        if self.is_postgresql:
+            # One statement: the history row as a data-modifying CTE, the pointer as the main statement
+            # (its foreign key to the new row is checked at the end of the statement).
+            self.session.execute(move.add_cte(insert(history).values(row).cte("new_history")))
+        else:
+            self.session.execute(_INSERT_HISTORY, row)
+            self.session.execute(move)
         return Row(person, rireki_no, ido_id, change.valid_from)

@@ -66,9 +66,7 @@ def record_ido(
     planned = plan(command, registry, registry, today or today_jst())
     ido_id = registry.next_value("ido")
     record = _ido_record(planned, ido_id, actor, today or today_jst())
-    registry.insert_ido(record)
-    for setai_no in planned.new_setai_nos:
-        registry.insert_household(setai_no, ido_id)
+    registry.insert_ido(record, planned.new_setai_nos)  # and the 世帯 it creates
     rows = [registry.append(change, ido_id) for change in planned.changes]
     record_audit(
         session,
