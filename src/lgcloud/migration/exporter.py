@@ -87,14 +87,12 @@ def _frame(session: Session, sql: str, params: dict[str, Any]) -> pl.DataFrame:
         raw = session.connection().connection.driver_connection
         bound = sql.replace(":lg", pgsql.Literal(params["lg"]).as_string(raw)).replace(
             ":since", pgsql.Literal(params.get("since")).as_string(raw))
-        buffer = io.BytesIO()
+        blocks = []
         with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
-            for block in copy:
-                buffer.write(block)
-        buffer.seek(0)
-        if not buffer.getbuffer().nbytes:
+            blocks.extend(bytes(block) for block in copy)
+        if not blocks:
             return pl.DataFrame()
-        return pl.read_csv(buffer, infer_schema=False)
+        return pl.read_csv(io.BytesIO(b"".join(blocks)), infer_schema=False)
     result = session.execute(text(sql), params)
     columns = list(result.keys())
     rows = result.fetchall()
@@ -273,9 +271,10 @@ class _Encoder:
         fixes = []
         for name in frame.columns:
             column = frame[name]
-            if not column.str.contains("[^\\x00-\\x7f]").any():  # ASCII fits every supported encoding
+            wide = column.str.contains("[^\\x00-\\x7f]")
+            if not wide.any():  # ASCII fits every supported encoding
                 continue
-            values = column.filter(column.str.contains("[^\\x00-\\x7f]")).unique().to_list()
+            values = column.filter(wide).unique().to_list()
             bad = {v for v in values if not self.fits(v)}
             if not bad:
                 continue
