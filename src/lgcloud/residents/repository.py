@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy import String, and_, func, insert, literal, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -332,28 +332,41 @@ class SqlRegistry:
 
     # writes ---------------------------------------------------------------------------------------
 
-    def insert_ido(self, record: Ido, new_setai_nos: Iterable[str] = ()) -> None:
-        """The 異動 record, and the 世帯番号 it creates (unless they exist). On PostgreSQL one statement:
-        the 世帯 inserts ride along as data-modifying CTEs."""
-        values = self._ido_values(record)
-        setai_nos = list(new_setai_nos)
-        if not self.is_postgresql or not setai_nos:
-            self.session.execute(_INSERT_IDO, values)
-            for setai_no in setai_nos:
-                self.insert_household(setai_no, record.ido_id)
-            return
-        stmt = insert(ido).values(values)
-        for i, setai_no in enumerate(setai_nos):
-            household = postgresql.insert(households).values(
-                lg_code=self.lg_code, setai_no=setai_no, created_ido_id=record.ido_id
-            )
-            stmt = stmt.add_cte(household.on_conflict_do_nothing().cte(f"new_household_{i}"))
-        self.session.execute(stmt)
+    def insert_ido(self, record: Ido, new_setai_nos: Iterable[str] = ()) -> int:
+        """Take the 異動番号 from the tenant's counter and write the 異動 record (``record.ido_id`` is
+        ignored) and the 世帯番号 it creates (unless they exist). Returns the 異動番号.
 
-    def _ido_values(self, record: Ido) -> dict[str, Any]:
+        On PostgreSQL one statement: the counter UPDATE and the 世帯 inserts are data-modifying CTEs
+        of the record's INSERT (the counter row stays locked until commit, as with ``next_value``)."""
+        setai_nos = list(new_setai_nos)
+        if self.is_postgresql:
+            ido_id = self._insert_ido_pg(record, setai_nos)
+            if ido_id is not None:
+                return ido_id
+        ido_id = self.next_value("ido")  # SQLite, or the tenant's first 異動 (no counter row yet)
+        self.session.execute(_INSERT_IDO, self._ido_values(record, ido_id))
+        for setai_no in setai_nos:
+            self.insert_household(setai_no, ido_id)
+        return ido_id
+
+    def _insert_ido_pg(self, record: Ido, setai_nos: list[str]) -> int | None:
+        number = self._bump("ido", 1).returning(counters.c.value.label("ido_id")).cte("ido_no")
+        values = self._ido_values(record, 0)
+        del values["ido_id"]
+        columns = ["ido_id", *values]
+        source = select(number.c.ido_id, *(literal(v, ido.c[k].type) for k, v in values.items()))
+        stmt = insert(ido).from_select(columns, source).returning(ido.c.ido_id)
+        for i, setai_no in enumerate(setai_nos):
+            created = select(literal(self.lg_code, String()), literal(setai_no, String()), number.c.ido_id)
+            household = postgresql.insert(households).from_select(["lg_code", "setai_no", "created_ido_id"], created)
+            stmt = stmt.add_cte(household.on_conflict_do_nothing().cte(f"new_household_{i}"))
+        value = self.session.execute(stmt).scalar()
+        return None if value is None else int(value)
+
+    def _ido_values(self, record: Ido, ido_id: int) -> dict[str, Any]:
         return dict(
             lg_code=self.lg_code,
-            ido_id=record.ido_id,
+            ido_id=ido_id,
             kind=record.kind,
             reason=record.reason,
             reason_class=record.reason_class.value,

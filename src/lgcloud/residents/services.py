@@ -7,7 +7,7 @@ transaction rolls back). The 処理日 is today in Japan, never taken from input
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -64,9 +64,9 @@ def record_ido(
     protect.check_ido_allowed(session, lg_code, registry.currents(atena_nos) if atena_nos else [])
     _check_expected(registry, expected or {})
     planned = plan(command, registry, registry, today or today_jst())
-    ido_id = registry.next_value("ido")
-    record = _ido_record(planned, ido_id, actor, today or today_jst())
-    registry.insert_ido(record, planned.new_setai_nos)  # and the 世帯 it creates
+    record = _ido_record(planned, 0, actor, today or today_jst())
+    ido_id = registry.insert_ido(record, planned.new_setai_nos)  # takes the 異動番号; and the 世帯 it creates
+    record = replace(record, ido_id=ido_id)
     rows = [registry.append(change, ido_id) for change in planned.changes]
     record_audit(
         session,
