@@ -9,7 +9,23 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, func, insert, literal, or_, select, text, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    String,
+    and_,
+    column,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    update,
+    values,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,7 +46,7 @@ from lgcloud.residents.model import (
     Status,
     split_name,
 )
-from lgcloud.residents.models import counters, current, history, households, ido
+from lgcloud.residents.models import counters, current, history, households, ido, outbox
 from lgcloud.tenancy.models import Municipality
 
 #: Digits of a 宛名番号/世帯番号 body; the check digit makes 15.
@@ -111,6 +127,7 @@ def ido_from(m: Mapping[str, Any]) -> Ido:
 #: Constant statements, parameters given at execution: compiled once per process, not per 異動.
 _INSERT_HISTORY = insert(history)
 _INSERT_IDO = insert(ido)
+_INSERT_OUTBOX = insert(outbox)
 _MUNICIPALITIES = Municipality.__table__
 
 
@@ -382,6 +399,48 @@ class SqlRegistry:
             command=record.command,
             cancels_ido_id=record.cancels_ido_id,
             recorded_at=utcnow(),
+        )
+
+    def insert_events(self, events: list[dict[str, Any]]) -> None:
+        """Outbox rows (without ``seq``), numbered in order from the tenant's outbox counter.
+
+        The seqs are taken with one counter UPDATE (+n; the row stays locked until commit, so they are
+        gap-free and commit-ordered). On PostgreSQL that UPDATE is a data-modifying CTE of the INSERT."""
+        if not events:
+            return
+        n = len(events)
+        if self.is_postgresql:
+            number = self._bump("outbox", n).returning(counters.c.value.label("last")).cte("outbox_no")
+            rows = values(
+                column("k", BigInteger),
+                column("event_id", String()),
+                column("type", String()),
+                column("subject", String()),
+                column("occurred_at", DateTime(timezone=True)),
+                column("payload", JSON()),
+                name="events",
+            ).data(
+                [
+                    (k, e["event_id"], e["type"], e["subject"], e["occurred_at"], e["payload"])
+                    for k, e in enumerate(events)
+                ]
+            )
+            source = select(
+                literal(self.lg_code, String()),
+                number.c.last - (n - 1) + rows.c.k,
+                rows.c.event_id,
+                rows.c.type,
+                rows.c.subject,
+                rows.c.occurred_at,
+                rows.c.payload,
+            ).select_from(number.join(rows, true()))
+            columns = ["lg_code", "seq", "event_id", "type", "subject", "occurred_at", "payload"]
+            written = self.session.execute(insert(outbox).from_select(columns, source).returning(outbox.c.seq)).all()
+            if written:  # all n rows (the join has n rows whenever the counter row exists)
+                return
+        first = self.next_value("outbox", n) - n + 1  # SQLite, or the tenant's first event (no counter row)
+        self.session.execute(
+            _INSERT_OUTBOX, [{"lg_code": self.lg_code, "seq": first + k, **e} for k, e in enumerate(events)]
         )
 
     def insert_household(self, setai_no: str, ido_id: int) -> None:

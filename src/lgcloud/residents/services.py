@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import utcnow
@@ -21,12 +20,10 @@ from lgcloud.residents.errors import ConcurrentUpdate
 from lgcloud.residents.events import EVENT_OF_COMMAND
 from lgcloud.residents.handlers import Plan, plan, reason_code
 from lgcloud.residents.model import Ido, Row
-from lgcloud.residents.models import outbox
 from lgcloud.residents.repository import SqlRegistry
 from lgcloud.tenancy.audit import record_audit
 
 JST = ZoneInfo("Asia/Tokyo")
-_INSERT_OUTBOX = insert(outbox)
 
 
 def today_jst() -> date:
@@ -136,9 +133,8 @@ def _publish(registry: SqlRegistry, record: Ido, rows: list[Row]) -> None:
         return
     event_type = EVENT_OF_COMMAND[record.kind].value
     code = reason_code(record.reason, record.reason_class)
-    first = registry.next_value("outbox", len(rows)) - len(rows) + 1  # one UPDATE for all the seqs
     events = []
-    for seq, row in enumerate(rows, start=first):
+    for row in rows:
         payload = {
             "ido_id": record.ido_id,
             "reason": record.reason,
@@ -155,8 +151,6 @@ def _publish(registry: SqlRegistry, record: Ido, rows: list[Row]) -> None:
         }
         events.append(
             {
-                "lg_code": registry.lg_code,
-                "seq": seq,
                 "event_id": str(uuid.uuid4()),
                 "type": event_type,
                 "subject": row.atena_no,
@@ -164,4 +158,4 @@ def _publish(registry: SqlRegistry, record: Ido, rows: list[Row]) -> None:
                 "payload": payload,
             }
         )
-    registry.session.execute(_INSERT_OUTBOX, events)  # one multi-row INSERT (insertmanyvalues)
+    registry.insert_events(events)  # seq per tenant, gap-free: see SqlRegistry.insert_events
