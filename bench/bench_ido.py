@@ -7,6 +7,7 @@ current, household, 異動, outbox, audit) — what the rows and commits cost wi
 
     .venv/bin/python bench/bench_ido.py               # 300 異動
     .venv/bin/python bench/bench_ido.py --n 1000 --profile   # + pyinstrument of the loop
+    .venv/bin/python bench/bench_ido.py --demo 500           # + `lgcloud demo` seeding of 500 residents
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--demo", type=int, default=0, help="also time seed_demo_residents for this many residents")
     args = parser.parse_args()
 
     from sqlalchemy import event, text
@@ -108,12 +110,25 @@ def main() -> None:
                     for j in range(ROWS_PER_IDO):
                         conn.execute(plain, {"k": i * 10 + j, "v": "x" * 200})
         anchor_took = time.perf_counter() - t0
+        demo = None
+        if args.demo:  # mixed 異動 (転入, 出生, 転居, 転出 …) as `lgcloud demo` enters them, in a second tenant
+            from lgcloud.residents.demo import seed_demo_residents
+
+            with database.session("182095") as session:
+                services.add_municipality(session, group_code="g", lg_code="182095")
+            count[0] = 0
+            t0 = time.perf_counter()
+            entered = seed_demo_residents(database, "182095", args.demo, seed=1)
+            demo = (entered, time.perf_counter() - t0, count[0])
         database.dispose()
     finally:
         with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     print(f"statements per 異動: {statements:.1f}; load average: {os.getloadavg()}")
+    if demo:
+        print(f"seed_demo_residents: {demo[0]} residents in {demo[1]:.1f} s ({demo[0] / demo[1]:.0f}/s), "
+              f"{demo[2]} statements")  # fmt: skip
     print(Result("異動 write path (転入)", args.n / took, args.n / anchor_took, "異動/s", 0.25).report())
 
 
