@@ -15,7 +15,6 @@ from sqlalchemy import (
     DateTime,
     String,
     and_,
-    column,
     func,
     insert,
     literal,
@@ -23,8 +22,8 @@ from sqlalchemy import (
     select,
     text,
     true,
+    union_all,
     update,
-    values,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -411,20 +410,20 @@ class SqlRegistry:
         n = len(events)
         if self.is_postgresql:
             number = self._bump("outbox", n).returning(counters.c.value.label("last")).cte("outbox_no")
-            rows = values(
-                column("k", BigInteger),
-                column("event_id", String()),
-                column("type", String()),
-                column("subject", String()),
-                column("occurred_at", DateTime(timezone=True)),
-                column("payload", JSON()),
-                name="events",
-            ).data(
-                [
-                    (k, e["event_id"], e["type"], e["subject"], e["occurred_at"], e["payload"])
-                    for k, e in enumerate(events)
-                ]
-            )
+            # SELECT … UNION ALL … of typed binds, not VALUES: its SQL depends only on n, so it is
+            # compiled once per n and then served from the compiled cache.
+            selects = [
+                select(
+                    literal(k, BigInteger()).label("k"),
+                    literal(e["event_id"], String()).label("event_id"),
+                    literal(e["type"], String()).label("type"),
+                    literal(e["subject"], String()).label("subject"),
+                    literal(e["occurred_at"], DateTime(timezone=True)).label("occurred_at"),
+                    literal(e["payload"], JSON()).label("payload"),
+                )
+                for k, e in enumerate(events)
+            ]
+            rows = (selects[0] if n == 1 else union_all(*selects)).subquery("events")
             source = select(
                 literal(self.lg_code, String()),
                 number.c.last - (n - 1) + rows.c.k,
