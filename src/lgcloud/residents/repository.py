@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     String,
     and_,
+    bindparam,
     func,
     insert,
     literal,
@@ -127,6 +128,23 @@ def ido_from(m: Mapping[str, Any]) -> Ido:
 _INSERT_HISTORY = insert(history)
 _INSERT_IDO = insert(ido)
 _INSERT_OUTBOX = insert(outbox)
+
+
+def _append_statements() -> tuple[Any, Any]:
+    """(first row of a person, next row): history INSERT as a CTE of the current pointer's INSERT /
+    UPDATE, every value a bind ``h_<column>`` (the pointer takes the same values as the new row)."""
+    new_row = insert(history).values({c.name: bindparam(f"h_{c.name}") for c in history.c}).cte("new_history")
+    pointer = {name: bindparam(f"h_{name}") for name in ("rireki_no", "setai_no", "status")}
+    first = insert(current).values(lg_code=bindparam("h_lg_code"), atena_no=bindparam("h_atena_no"), **pointer)
+    following = (
+        update(current)
+        .where(current.c.lg_code == bindparam("h_lg_code"), current.c.atena_no == bindparam("h_atena_no"))
+        .values(**pointer)
+    )
+    return first.add_cte(new_row), following.add_cte(new_row)
+
+
+_APPEND_NEW, _APPEND_NEXT = _append_statements()
 _MUNICIPALITIES = Municipality.__table__
 
 
@@ -485,8 +503,10 @@ class SqlRegistry:
             )
         if self.is_postgresql:
             # One statement: the history row as a data-modifying CTE, the pointer as the main statement
-            # (its foreign key to the new row is checked at the end of the statement).
-            self.session.execute(move.add_cte(insert(history).values(row).cte("new_history")))
+            # (its foreign key to the new row is checked at the end of the statement). Prebuilt, so
+            # compiled once per process.
+            stmt = _APPEND_NEW if latest is None else _APPEND_NEXT
+            self.session.execute(stmt, {f"h_{k}": v for k, v in row.items()})
         else:
             self.session.execute(_INSERT_HISTORY, row)
             self.session.execute(move)
