@@ -61,7 +61,8 @@ def test_intact_chain_verifies(database: Database) -> None:
             "UPDATE tenancy_audit_log SET seq = seq - 99 WHERE seq >= 103; "
             "INSERT INTO tenancy_audit_log (lg_code, seq, occurred_at, actor, source_ip, action, target, outcome, "
             "detail, prev_hash, entry_hash) SELECT lg_code, 3, occurred_at, 'forger', source_ip, action, target, "
-            "outcome, detail, prev_hash, 'f' || substr(entry_hash, 2) FROM tenancy_audit_log WHERE seq = 4",
+            "outcome, detail, prev_hash, CASE WHEN entry_hash LIKE 'f%' THEN 'e' ELSE 'f' END || substr(entry_hash, 2) "
+            "FROM tenancy_audit_log WHERE seq = 4",
             3,
         ),
     ],
