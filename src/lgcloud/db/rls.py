@@ -2,12 +2,13 @@
 
 Use them from Alembic revisions::
 
-    from lgcloud.db.rls import enable_tenant_rls, grant_append_only
-    enable_tenant_rls("residents_person_history")
-    grant_append_only("residents_person_history")
+    from lgcloud.db.rls import secure_tenant_tables
+    secure_tenant_tables(read_write=("residents_current",), append_only=("residents_history",))
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from alembic import op
 
@@ -30,9 +31,7 @@ def enable_tenant_rls(table: str) -> None:
         return
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
-    )
+    op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
 
 
 def grant_read_write(table: str) -> None:
@@ -65,3 +64,17 @@ def create_app_role() -> None:
         f"THEN CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$"
     )
     op.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+
+
+def secure_tenant_tables(*, read_write: Iterable[str] = (), append_only: Iterable[str] = ()) -> None:
+    """The usual end of a revision: every tenant table gets forced RLS and its grants, then sequences.
+
+    ``append_only`` is for history and audit tables: the application may add rows, never change them.
+    """
+    for table in read_write:
+        enable_tenant_rls(table)
+        grant_read_write(table)
+    for table in append_only:
+        enable_tenant_rls(table)
+        grant_append_only(table)
+    grant_sequences()

@@ -9,13 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from lgcloud.db.rls import (
-    create_app_role,
-    enable_tenant_rls,
-    grant_append_only,
-    grant_read_write,
-    grant_sequences,
-)
+from lgcloud.db.rls import create_app_role, grant_read_write, secure_tenant_tables
 
 revision: str = "0001_foundation"
 down_revision: str | Sequence[str] | None = None
@@ -158,12 +152,7 @@ def upgrade() -> None:
 
     for table in PLATFORM_TABLES:
         grant_read_write(table)
-    for table in ("tenancy_api_tokens", "tenancy_audit_heads", "tenancy_audit_log"):
-        enable_tenant_rls(table)
-    grant_read_write("tenancy_api_tokens")
-    grant_read_write("tenancy_audit_heads")
-    grant_append_only("tenancy_audit_log")
-    grant_sequences()
+    secure_tenant_tables(read_write=("tenancy_api_tokens", "tenancy_audit_heads"), append_only=("tenancy_audit_log",))
 
 
 def downgrade() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from lgcloud.db.rls import enable_tenant_rls, grant_append_only, grant_sequences
+from lgcloud.db.rls import secure_tenant_tables
 
 revision: str = "0200_moji"
 down_revision: str | Sequence[str] | None = "0001_foundation"
@@ -36,9 +36,7 @@ def upgrade() -> None:
             "lg_code", "source_system", "source_kind", "source_code", "version", name=op.f("pk_moji_gaiji_mappings")
         ),
     )
-    enable_tenant_rls(TABLE)
-    grant_append_only(TABLE)
-    grant_sequences()
+    secure_tenant_tables(append_only=(TABLE,))
 
 
 def downgrade() -> None:

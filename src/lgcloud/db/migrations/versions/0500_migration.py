@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from lgcloud.db.rls import enable_tenant_rls, grant_append_only, grant_read_write, grant_sequences
+from lgcloud.db.rls import secure_tenant_tables
 
 revision: str = "0500_migration"
 down_revision: str | Sequence[str] | None = "0001_foundation"
@@ -201,13 +201,7 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in STAGING:  # staging is rebuilt from the input files on a rerun: no WAL needed
             op.execute(f"ALTER TABLE {table} SET UNLOGGED")
-    for table in READ_WRITE:
-        enable_tenant_rls(table)
-        grant_read_write(table)
-    for table in APPEND_ONLY:
-        enable_tenant_rls(table)
-        grant_append_only(table)
-    grant_sequences()
+    secure_tenant_tables(read_write=READ_WRITE, append_only=APPEND_ONLY)
 
 
 def downgrade() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from lgcloud.db.rls import enable_tenant_rls, grant_append_only, grant_read_write, grant_sequences
+from lgcloud.db.rls import secure_tenant_tables
 
 revision: str = "0600_protection"
 down_revision: str | Sequence[str] | None = "0001_foundation"
@@ -114,13 +114,7 @@ def upgrade() -> None:
         _at("used_at", nullable=True),
         sa.PrimaryKeyConstraint("lg_code", "request_id", name=op.f("pk_protection_disclosure_requests")),
     )
-    for table in READ_WRITE:
-        enable_tenant_rls(table)
-        grant_read_write(table)
-    for table in APPEND_ONLY:
-        enable_tenant_rls(table)
-        grant_append_only(table)
-    grant_sequences()
+    secure_tenant_tables(read_write=READ_WRITE, append_only=APPEND_ONLY)
 
 
 def downgrade() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from lgcloud.db.rls import enable_tenant_rls, grant_append_only, grant_read_write, grant_sequences
+from lgcloud.db.rls import secure_tenant_tables
 
 revision: str = "0610_certificates"
 down_revision: str | Sequence[str] | None = "0600_protection"
@@ -80,12 +80,10 @@ def upgrade() -> None:
             name=op.f("fk_certificates_disposals_lg_code_certificates_issues"),
         ),
     )
-    enable_tenant_rls("certificates_counters")
-    grant_read_write("certificates_counters")
-    for table in ("certificates_issues", "certificates_issue_subjects", "certificates_disposals"):
-        enable_tenant_rls(table)
-        grant_append_only(table)
-    grant_sequences()
+    secure_tenant_tables(
+        read_write=("certificates_counters",),
+        append_only=("certificates_issues", "certificates_issue_subjects", "certificates_disposals"),
+    )
 
 
 def downgrade() -> None:
