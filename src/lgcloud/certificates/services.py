@@ -16,8 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from lgcloud.certificates import render, verification
@@ -26,6 +25,7 @@ from lgcloud.certificates.model import CERT_LABELS, CertificateOptions, CertType
 from lgcloud.certificates.models import counters, disposals, issue_subjects, issues
 from lgcloud.certificates.subjects import household_members, load_subjects
 from lgcloud.db.base import utcnow
+from lgcloud.db.counters import next_counter
 from lgcloud.errors import Conflict, NotFound, PermissionDenied
 from lgcloud.protection import services as protection
 from lgcloud.protection.domain import Process
@@ -345,19 +345,7 @@ def _issue_one(
 
 
 def _next(session: Session, lg_code: str, name: str) -> int:
-    """Per-tenant counter +1 inside the transaction (the row stays locked until commit)."""
-    stmt = (
-        update(counters)
-        .where(counters.c.lg_code == lg_code, counters.c.name == name)
-        .values(value=counters.c.value + 1)
-        .returning(counters.c.value)
-    )
-    value = session.execute(stmt).scalar()
-    if value is None:  # first use: create the row (a concurrent first use waits on it), then count
-        dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(dialect_insert(counters).values(lg_code=lg_code, name=name, value=0).on_conflict_do_nothing())
-        value = session.execute(stmt).scalar_one()
-    return int(value)
+    return next_counter(session, counters, lg_code, name)
 
 
 def _utc_iso(value: datetime) -> str:

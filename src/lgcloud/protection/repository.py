@@ -7,10 +7,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, overload
 
-from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.orm import Session
 
+from lgcloud.db.counters import next_counter
 from lgcloud.protection.domain import (
     Affair,
     Level,
@@ -43,19 +43,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 def next_value(session: Session, lg_code: str, name: str) -> int:
-    """Per-tenant counter +1 inside the transaction (the row stays locked until commit)."""
-    stmt = (
-        update(counters)
-        .where(counters.c.lg_code == lg_code, counters.c.name == name)
-        .values(value=counters.c.value + 1)
-        .returning(counters.c.value)
-    )
-    value = session.execute(stmt).scalar()
-    if value is None:
-        dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(dialect_insert(counters).values(lg_code=lg_code, name=name, value=0).on_conflict_do_nothing())
-        value = session.execute(stmt).scalar_one()
-    return int(value)
+    return next_counter(session, counters, lg_code, name)
 
 
 def add_event(session: Session, lg_code: str, kind: str, actor: str, at: datetime, **values: Any) -> int:
