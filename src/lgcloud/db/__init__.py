@@ -5,13 +5,14 @@ key and in every foreign key to tenant data (ARCHITECTURE.md rule 1). On Postgre
 also sets ``lgcloud.lg_code`` so that row-level security enforces the same filter a second time.
 """
 
-from lgcloud.db.base import Base, TenantMixin, utcnow
+from lgcloud.db.base import Base, TenantMixin, as_utc, utcnow
 from lgcloud.db.session import Database, get_database, reset_database, tenant_of, use_tenant
 
 __all__ = [
     "Base",
     "Database",
     "TenantMixin",
+    "as_utc",
     "get_database",
     "reset_database",
     "tenant_of",

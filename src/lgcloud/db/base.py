@@ -26,3 +26,8 @@ class TenantMixin:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything lgcloud writes is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import Session
 
+from lgcloud.db.base import as_utc
 from lgcloud.linkage import vocabulary
 from lgcloud.linkage.catalogue import is_protection
 from lgcloud.linkage.outbox import OutboxEvent
@@ -42,8 +43,7 @@ def schema_uri(event_type: str) -> str:
 
 
 def iso_time(moment: datetime) -> str:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return as_utc(moment).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def protection_flags(session: Session, lg_code: str, atena_nos: list[str]) -> dict[str, dict[str, Any]]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, overload
 
 from sqlalchemy import and_, func, insert, select
 from sqlalchemy.orm import Session
 
+from lgcloud.db.base import as_utc
 from lgcloud.db.counters import next_counter
 from lgcloud.protection.domain import (
     Affair,
@@ -36,10 +37,7 @@ def aware(value: datetime) -> datetime: ...
 @overload
 def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes: they were written in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+    return None if value is None else as_utc(value)
 
 
 def next_value(session: Session, lg_code: str, name: str) -> int:

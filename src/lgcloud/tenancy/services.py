@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lgcloud.db.base import utcnow
+from lgcloud.db.base import as_utc, utcnow
 from lgcloud.db.session import use_tenant
 from lgcloud.errors import Conflict, LgcloudError, NotFound
 from lgcloud.tenancy.audit import record_audit
@@ -245,7 +245,7 @@ def authenticate(
     ok = verify_password(user.password_hash if user else None, password)
     chain = (user.lg_code or PLATFORM_CHAIN) if user else PLATFORM_CHAIN
     use_tenant(session, chain)
-    if user is not None and user.locked_until is not None and _aware(user.locked_until) > now:
+    if user is not None and user.locked_until is not None and as_utc(user.locked_until) > now:
         record_audit(session, lg_code=chain, actor=username, action="login", outcome="locked", source_ip=source_ip)
         return LoginFailed("ログイン失敗が続いたため、このアカウントは一時的にロックされています", code="login-locked")
     if user is None or not ok or not user.active:
@@ -258,11 +258,6 @@ def authenticate(
     user.failed_logins, user.locked_until = 0, None
     record_audit(session, lg_code=chain, actor=username, action="login", source_ip=source_ip)
     return user
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything lgcloud writes is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def open_session(session: Session, user: User) -> tuple[str, WebSession]:
@@ -280,7 +275,7 @@ def open_session(session: Session, user: User) -> tuple[str, WebSession]:
 
 def resolve_session(session: Session, token: str) -> tuple[User, WebSession] | None:
     web_session = session.get(WebSession, sha256(token))
-    if web_session is None or web_session.revoked or _aware(web_session.expires_at) <= utcnow():
+    if web_session is None or web_session.revoked or as_utc(web_session.expires_at) <= utcnow():
         return None
     user = session.get(User, web_session.user_id)
     if user is None or not user.active:
@@ -346,7 +341,7 @@ def resolve_token(session: Session, lg_code: str, token_id: str, secret: str) ->
     ).scalar_one_or_none()
     if record is None or not secrets.compare_digest(record.secret_hash, sha256(secret)):
         return None
-    if record.revoked_at is not None or _aware(record.expires_at) <= utcnow():
+    if record.revoked_at is not None or as_utc(record.expires_at) <= utcnow():
         return None
     record.last_used_at = utcnow()
     return record

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+
+from lgcloud.db.base import as_utc
 
 TEMPLATE_DIR = Path(__file__).parent / "ui" / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -20,8 +22,7 @@ def to_jst(value: str | datetime | None) -> str:
     if not value:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
+    return as_utc(moment).astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
 
 
 templates.env.filters["jst"] = to_jst
