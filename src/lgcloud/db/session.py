@@ -63,11 +63,11 @@ class Database:
         self.engine.dispose()
 
 
+_SET_TENANT = text("SELECT set_config('lgcloud.lg_code', :code, true)")
+
+
 def _set_tenant_context(session: Session, _transaction, connection) -> None:  # type: ignore[no-untyped-def]
-    connection.execute(
-        text("SELECT set_config('lgcloud.lg_code', :code, true)"),
-        {"code": session.info.get("lg_code", NO_TENANT)},
-    )
+    connection.execute(_SET_TENANT, {"code": session.info.get("lg_code", NO_TENANT)})
 
 
 @lru_cache

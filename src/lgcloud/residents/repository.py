@@ -145,7 +145,94 @@ def _append_statements() -> tuple[Any, Any]:
 
 
 _APPEND_NEW, _APPEND_NEXT = _append_statements()
+
+
+def _insert_ido_statements() -> tuple[Any, Any]:
+    """PostgreSQL: the 異動 record numbered from the tenant's ``ido`` counter in one statement (the counter
+    UPDATE a data-modifying CTE; every value a bind ``i_<column>``), without and with one new 世帯
+    (bind ``setai_no``), the two cases of nearly every 異動."""
+    number = (
+        update(counters)
+        .where(counters.c.lg_code == bindparam("i_lg_code"), counters.c.name == "ido")
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value.label("ido_id"))
+        .cte("ido_no")
+    )
+    columns = [c.name for c in ido.c if c.name != "ido_id"]
+    source = select(number.c.ido_id, *(bindparam(f"i_{name}", type_=ido.c[name].type) for name in columns))
+    plain = insert(ido).from_select(["ido_id", *columns], source).returning(ido.c.ido_id)
+    created = select(bindparam("i_lg_code", type_=String()), bindparam("setai_no", type_=String()), number.c.ido_id)
+    household = postgresql.insert(households).from_select(["lg_code", "setai_no", "created_ido_id"], created)
+    return plain, plain.add_cte(household.on_conflict_do_nothing().cte("new_household"))
+
+
+_INSERT_IDO_PG = _insert_ido_statements()
+_EVENT_COLUMNS = ("event_id", "type", "subject", "occurred_at", "payload")
+
+
+def _insert_one_event_statement() -> Any:
+    """PostgreSQL: one outbox event numbered from the tenant's ``outbox`` counter in one statement
+    (binds ``lg`` and ``e_<column>``)."""
+    number = (
+        update(counters)
+        .where(counters.c.lg_code == bindparam("lg"), counters.c.name == "outbox")
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value.label("seq"))
+        .cte("outbox_no")
+    )
+    values = (bindparam(f"e_{name}", type_=outbox.c[name].type) for name in _EVENT_COLUMNS)
+    source = select(bindparam("lg", type_=String()), number.c.seq, *values)
+    return insert(outbox).from_select(["lg_code", "seq", *_EVENT_COLUMNS], source).returning(outbox.c.seq)
+
+
+_INSERT_ONE_EVENT_PG = _insert_one_event_statement()
 _MUNICIPALITIES = Municipality.__table__
+
+
+def _current_rows_statement(*where: Any) -> Any:
+    """History rows that the current pointers point at, for one tenant (bind ``lg``)."""
+    return (
+        select(history)
+        .join(
+            current,
+            and_(
+                current.c.lg_code == history.c.lg_code,
+                current.c.atena_no == history.c.atena_no,
+                current.c.rireki_no == history.c.rireki_no,
+            ),
+        )
+        .where(current.c.lg_code == bindparam("lg"), *where)
+        .order_by(history.c.household_order, history.c.atena_no)
+    )
+
+
+_CURRENT_OF = _current_rows_statement(current.c.atena_no == bindparam("atena_no"))
+_MEMBERS_OF = _current_rows_statement(
+    current.c.setai_no == bindparam("setai_no"), current.c.status == bindparam("status")
+)
+_THREE_INFO = _current_rows_statement(
+    current.c.atena_no.in_(
+        select(history.c.atena_no).where(
+            history.c.lg_code == bindparam("lg"),
+            history.c.name_key == bindparam("name_key"),
+            history.c.sex == bindparam("sex"),
+            history.c.birth_date == bindparam("birth_date"),
+        )
+    )
+)
+_BUMP = (
+    update(counters)
+    .where(counters.c.lg_code == bindparam("lg"), counters.c.name == bindparam("counter"))
+    .values(value=counters.c.value + bindparam("by", type_=BigInteger()))
+)
+_BUMP_RETURNING = _BUMP.returning(counters.c.value)
+#: The counter and, in the same round trip, the tenant's remainder-1 policy (PostgreSQL).
+_BUMP_WITH_POLICY = _BUMP.returning(
+    counters.c.value,
+    select(_MUNICIPALITIES.c.atena_remainder_one)
+    .where(_MUNICIPALITIES.c.lg_code == bindparam("lg"))
+    .scalar_subquery(),
+)
 
 
 # --- the registry ---------------------------------------------------------------------------------
@@ -162,34 +249,25 @@ class SqlRegistry:
         # Current rows read in this transaction *after* ``lock`` (so they cannot change before commit):
         # 宛名番号 → Row, or None for "no such person". Cleared by ``lock``, updated by ``append``.
         self._known: dict[str, Row | None] = {}
+        self._new_households: set[str] = set()  # 世帯番号 taken from the counter in this transaction
 
     # reads ----------------------------------------------------------------------------------------
 
     def _current_rows(self, *where: Any) -> list[Row]:
-        stmt = (
-            select(history)
-            .join(
-                current,
-                and_(
-                    current.c.lg_code == history.c.lg_code,
-                    current.c.atena_no == history.c.atena_no,
-                    current.c.rireki_no == history.c.rireki_no,
-                ),
-            )
-            .where(current.c.lg_code == self.lg_code, *where)
-            .order_by(history.c.household_order, history.c.atena_no)
-        )
-        return [row_from(m) for m in self.session.execute(stmt).mappings()]
+        return self._rows(_current_rows_statement(*where))
 
     def _remember(self, rows: list[Row]) -> list[Row]:
         for row in rows:
             self._known[row.atena_no] = row
         return rows
 
+    def _rows(self, statement: Any, **params: Any) -> list[Row]:
+        return [row_from(m) for m in self.session.execute(statement, {"lg": self.lg_code, **params}).mappings()]
+
     def current(self, atena_no: str) -> Row | None:
         if atena_no in self._known:
             return self._known[atena_no]
-        rows = self._current_rows(current.c.atena_no == atena_no)
+        rows = self._rows(_CURRENT_OF, atena_no=atena_no)
         self._known[atena_no] = rows[0] if rows else None
         return self._known[atena_no]
 
@@ -220,9 +298,9 @@ class SqlRegistry:
         return row_from(m) if m else None
 
     def members(self, setai_no: str) -> list[Row]:
-        return self._remember(
-            self._current_rows(current.c.setai_no == setai_no, current.c.status == Status.RESIDENT.value)
-        )
+        if setai_no in self._new_households:
+            return []
+        return self._remember(self._rows(_MEMBERS_OF, setai_no=setai_no, status=Status.RESIDENT.value))
 
     def household_exists(self, setai_no: str) -> bool:
         stmt = select(households.c.setai_no).where(
@@ -253,9 +331,7 @@ class SqlRegistry:
         key = keys.name_key(shimei)
         if key is None or birth is None:
             return []
-        return self._currents_in_history(
-            and_(history.c.name_key == key, history.c.sex == sex, history.c.birth_date == birth)
-        )
+        return self._remember(self._rows(_THREE_INFO, name_key=key, sex=sex, birth_date=birth))
 
     def ido(self, ido_id: int) -> Ido | None:
         stmt = select(ido).where(ido.c.lg_code == self.lg_code, ido.c.ido_id == ido_id)
@@ -283,14 +359,14 @@ class SqlRegistry:
         """Per-tenant counter + ``count`` in this transaction (the row stays locked until commit).
 
         Returns the last value taken: ``count`` values end at it, none skipped."""
-        stmt = self._bump(name, count).returning(counters.c.value)
-        value = self.session.execute(stmt).scalar()
+        params = {"lg": self.lg_code, "counter": name, "by": count}
+        value = self.session.execute(_BUMP_RETURNING, params).scalar()
         if value is None:
             dialect_insert = postgresql.insert if self.is_postgresql else sqlite.insert
             self.session.execute(
                 dialect_insert(counters).values(lg_code=self.lg_code, name=name, value=0).on_conflict_do_nothing()
             )
-            value = self.session.execute(stmt).scalar_one()
+            value = self.session.execute(_BUMP_RETURNING, params).scalar_one()
         return int(value)
 
     def remainder_one_policy(self) -> str:
@@ -306,12 +382,7 @@ class SqlRegistry:
         """The counter's next value; on PostgreSQL the tenant's remainder-1 policy comes in the same
         round trip the first time (read in this transaction, as before, never cached across them)."""
         if self._policy is None and self.is_postgresql:
-            policy = (
-                select(_MUNICIPALITIES.c.atena_remainder_one)
-                .where(_MUNICIPALITIES.c.lg_code == self.lg_code)
-                .scalar_subquery()
-            )
-            row = self.session.execute(self._bump(counter, 1).returning(counters.c.value, policy)).first()
+            row = self.session.execute(_BUMP_WITH_POLICY, {"lg": self.lg_code, "counter": counter, "by": 1}).first()
             if row is not None:
                 self._policy = str(row[1]) if row[1] is not None else "skip"
                 return int(row[0])
@@ -328,10 +399,14 @@ class SqlRegistry:
     # 宛名番号 and 世帯番号 share one sequence, so no 世帯番号 ever equals a 宛名番号 (less confusion at the counter).
 
     def next_atena_no(self) -> str:
-        return self._next_number("number")
+        atena_no = self._next_number("number")
+        self._known[atena_no] = None  # a number just taken from the counter has no record yet
+        return atena_no
 
     def next_setai_no(self) -> str:
-        return self._next_number("number")
+        setai_no = self._next_number("number")
+        self._new_households.add(setai_no)  # nobody lives in a 世帯 just numbered
+        return setai_no
 
     # locks ----------------------------------------------------------------------------------------
 
@@ -384,9 +459,13 @@ class SqlRegistry:
         return ido_id
 
     def _insert_ido_pg(self, record: Ido, setai_nos: list[str]) -> int | None:
-        number = self._bump("ido", 1).returning(counters.c.value.label("ido_id")).cte("ido_no")
         values = self._ido_values(record, 0)
         del values["ido_id"]
+        if len(setai_nos) <= 1:  # nearly every 異動: a prebuilt statement
+            params = {f"i_{k}": v for k, v in values.items()} | {"setai_no": setai_nos[0] if setai_nos else None}
+            value = self.session.execute(_INSERT_IDO_PG[len(setai_nos)], params).scalar()
+            return None if value is None else int(value)
+        number = self._bump("ido", 1).returning(counters.c.value.label("ido_id")).cte("ido_no")
         columns = ["ido_id", *values]
         source = select(number.c.ido_id, *(literal(v, ido.c[k].type) for k, v in values.items()))
         stmt = insert(ido).from_select(columns, source).returning(ido.c.ido_id)
@@ -426,7 +505,11 @@ class SqlRegistry:
         if not events:
             return
         n = len(events)
-        if self.is_postgresql:
+        if self.is_postgresql and n == 1:  # one person changed: a prebuilt statement
+            params = {"lg": self.lg_code, **{f"e_{k}": v for k, v in events[0].items()}}
+            if self.session.execute(_INSERT_ONE_EVENT_PG, params).all():
+                return
+        elif self.is_postgresql:
             number = self._bump("outbox", n).returning(counters.c.value.label("last")).cte("outbox_no")
             # SELECT … UNION ALL … of typed binds, not VALUES: its SQL depends only on n, so it is
             # compiled once per n and then served from the compiled cache.

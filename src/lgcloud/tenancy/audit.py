@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import utcnow
@@ -45,13 +45,24 @@ def entry_hash(fields: dict[str, Any], prev_hash: str) -> str:
 
 _HEADS = AuditHead.__table__
 _ENTRIES = AuditEntry.__table__
+#: Prebuilt (compiled once per process): every audited request runs these two.
+_LOCK_HEAD = (
+    select(_HEADS.c.last_seq, _HEADS.c.last_hash).where(_HEADS.c.lg_code == bindparam("lg")).with_for_update()
+)
+_ENTRY_COLUMNS = (*HASHED_FIELDS, "prev_hash", "entry_hash")
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.lg_code == bindparam("a_lg_code"))
+    .values(last_seq=bindparam("a_seq"), last_hash=bindparam("a_entry_hash"))
+)
+_INSERT_ENTRY = insert(_ENTRIES).values({name: bindparam(f"a_{name}") for name in _ENTRY_COLUMNS})
+#: PostgreSQL: the entry and the head move in one statement (the head update as a data-modifying CTE).
+_APPEND_PG = _INSERT_ENTRY.add_cte(_MOVE_HEAD.cte("move_head"))
 
 
 def _lock_head(session: Session, lg_code: str) -> tuple[int, str]:
     """(last seq, last hash) of the chain, its head row locked until commit (created if missing)."""
-    row = session.execute(
-        select(_HEADS.c.last_seq, _HEADS.c.last_hash).where(_HEADS.c.lg_code == lg_code).with_for_update()
-    ).first()
+    row = session.execute(_LOCK_HEAD, {"lg": lg_code}).first()
     if row is None:
         session.execute(insert(_HEADS), {"lg_code": lg_code, "last_seq": 0, "last_hash": GENESIS_HASH})
         return 0, GENESIS_HASH
@@ -93,12 +104,12 @@ def record_audit(
     }
     digest = entry_hash(fields, last_hash)
     row = {**fields, "prev_hash": last_hash, "entry_hash": digest}
-    move_head = update(_HEADS).where(_HEADS.c.lg_code == lg_code).values(last_seq=fields["seq"], last_hash=digest)
+    params = {f"a_{name}": value for name, value in row.items()}
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(insert(_ENTRIES).values(row).add_cte(move_head.cte("move_head")))
+        session.execute(_APPEND_PG, params)
     else:
-        session.execute(insert(_ENTRIES), row)
-        session.execute(move_head)
+        session.execute(_INSERT_ENTRY, params)
+        session.execute(_MOVE_HEAD, params)
     return AuditEntry(**row)
 
 
