@@ -6,7 +6,7 @@ from sqlalchemy import select
 from lgcloud.db import Database
 from lgcloud.errors import LgcloudError
 from lgcloud.tenancy import services
-from lgcloud.tenancy.models import PLATFORM_CHAIN, GroupMembership, User
+from lgcloud.tenancy.models import PLATFORM_CHAIN, AuditEntry, GroupMembership, User
 from lgcloud.tenancy.permissions import PERSONAL_DATA, ROLE_PERMISSIONS, Role
 
 
@@ -78,6 +78,33 @@ def test_token_lifecycle(database: Database, tenants) -> None:  # type: ignore[n
         services.revoke_token(session, lg_code=lg_code, token_id=token_id)
     with database.session(lg_code) as session:
         assert services.resolve_token(session, lg_code, token_id, secret) is None
+
+
+def test_token_use_is_noted_once_a_minute(database: Database, tenants) -> None:  # type: ignore[no-untyped-def]
+    """A feed consumer calls many times a second: last_used_at and the token.use entry move once a minute."""
+    with database.session(tenants.a) as session:
+        text, _ = services.create_token(session, lg_code=tenants.a, name="国保", scopes=["resident:read"], days=30)
+    lg_code, token_id, secret = services.parse_token(text)  # type: ignore[misc]
+
+    def use() -> bool:
+        with database.session(lg_code) as session:
+            record = services.resolve_token(session, lg_code, token_id, secret)
+            assert record is not None
+            return services.note_token_use(session, record, path="/api/v1/x", source_ip="192.0.2.1")
+
+    def uses() -> int:
+        with database.session(lg_code) as session:
+            entries = session.execute(select(AuditEntry).where(AuditEntry.action == "token.use")).scalars().all()
+            return len([e for e in entries if e.actor == f"token:{token_id}"])
+
+    assert [use(), use(), use()] == [True, False, False]
+    assert uses() == 1
+    with database.session(lg_code) as session:  # a minute later
+        record = services.resolve_token(session, lg_code, token_id, secret)
+        assert record is not None and record.last_used_at is not None
+        record.last_used_at = record.last_used_at - services.TOKEN_USE_GRANULARITY
+    assert use() is True
+    assert uses() == 2
 
 
 @pytest.mark.parametrize(("scopes", "days"), [(["no-such-scope"], 30), ([], 30), (["resident:read"], 0)])

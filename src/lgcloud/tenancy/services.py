@@ -334,6 +334,11 @@ def parse_token(text: str) -> tuple[str, str, str] | None:
     return parts[1], parts[2], parts[3]
 
 
+#: ``last_used_at`` moves (and a ``token.use`` audit entry is written) at most this often per token: a
+#: PULL consumer calls many times a second, and each call that reads personal data is audited anyway.
+TOKEN_USE_GRANULARITY = timedelta(minutes=1)
+
+
 def resolve_token(session: Session, lg_code: str, token_id: str, secret: str) -> ApiToken | None:
     """The live token for these parts, or None. Must run with ``lg_code`` as tenant context."""
     record = session.execute(
@@ -343,8 +348,25 @@ def resolve_token(session: Session, lg_code: str, token_id: str, secret: str) ->
         return None
     if record.revoked_at is not None or as_utc(record.expires_at) <= utcnow():
         return None
-    record.last_used_at = utcnow()
     return record
+
+
+def note_token_use(session: Session, record: ApiToken, *, path: str, source_ip: str | None) -> bool:
+    """Record that a live token was used: ``last_used_at`` and a ``token.use`` audit entry, once per
+    :data:`TOKEN_USE_GRANULARITY`. Returns whether anything was written."""
+    now = utcnow()
+    if record.last_used_at is not None and now - as_utc(record.last_used_at) < TOKEN_USE_GRANULARITY:
+        return False
+    record.last_used_at = now
+    record_audit(
+        session,
+        lg_code=record.lg_code,
+        actor=f"token:{record.token_id}",
+        action="token.use",
+        target=path,
+        source_ip=source_ip,
+    )
+    return True
 
 
 def revoke_token(session: Session, *, lg_code: str, token_id: str, actor: str = "system") -> None:

@@ -54,14 +54,7 @@ def _principal_from_token(request: Request, db: Database, text: str) -> Principa
     with db.session(lg_code) as session:
         record = services.resolve_token(session, lg_code, token_id, secret)
         if record is not None:
-            record_audit(
-                session,
-                lg_code=lg_code,
-                actor=f"token:{token_id}",
-                action="token.use",
-                target=request.url.path,
-                source_ip=client_ip(request),
-            )
+            services.note_token_use(session, record, path=request.url.path, source_ip=client_ip(request))
     if record is None:
         _audit_anonymous(db, request, lg_code, f"token:{token_id}", "token.use", "denied")
         raise LoginRequired("APIトークンが無効です (期限切れ・失効・不一致)", code="token-invalid")
