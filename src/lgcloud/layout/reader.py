@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from lgcloud.layout.codec import REPLACEMENT, decode_marked
 from lgcloud.layout.dialect import Dialect
@@ -199,6 +201,14 @@ def _field_counts(data: bytes, chunk: _Chunk, sep: str, quote: str | None) -> np
 
 
 def _decode_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_issues: list[dict]) -> Batch:
+    fast = _fast_csv_chunk(chunk, fspec, dialect, file_issues)
+    if fast is not None:
+        return fast
+    return _exact_csv_chunk(chunk, fspec, dialect, file_issues)
+
+
+def _exact_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_issues: list[dict]) -> Batch:
+    """Decode the whole batch with exact error positions, then parse the UTF-8 with polars."""
     names = fspec.names
     text, bad = decode_marked(chunk.data, dialect.codec, chunk.starts.tolist())
     payload = text.encode("utf-8")
@@ -223,6 +233,124 @@ def _decode_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_iss
         special = special[keep[special]]
     batch.special_records = chunk.first_record + special
     return batch
+
+
+# ------------------------------------------------------------------------------ CSV fast path
+#
+# For Shift_JIS-family encodings every byte of a multi-byte character after the first is ≥ 0x40, so it can
+# never be a separator, quote, CR or LF: the raw bytes can be split into fields *before* decoding (pyarrow's
+# multithreaded CSV parser, every column a string without UTF-8 validation). Pure-ASCII columns are then
+# already UTF-8; every other column is decoded as one buffer with LF between values, and its offsets rebuilt
+# from the LF positions. Decoding field by field gives exactly what decoding the whole record gives: the
+# characters never straddle a delimiter, and an invalid byte before a delimiter (< 0x40) is an error of that
+# byte alone in both cases (see tests/layout/test_layout_fastpath.py). Batches the fast path does not cover
+# (quotes, bare CR, other encodings, anything pyarrow rejects) take the exact path above.
+
+#: Codecs whose multi-byte characters never contain a byte below 0x40.
+FAST_CODECS = ("cp932", "shift_jis_2004")
+#: Switch for tests: False sends every batch down the exact path.
+FAST_CSV = True
+
+
+def _fast_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_issues: list[dict]) -> Batch | None:
+    names = fspec.names
+    width = len(names)
+    data = chunk.data
+    sep = dialect.sep.encode()
+    if (not FAST_CSV or dialect.codec not in FAST_CODECS or width < 2 or len(sep) != 1 or sep[0] >= 0x40
+            or sep in b"\r\n" or (dialect.quote and dialect.quote.encode() in data)
+            or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))):
+        return None
+    issues = list(file_issues)
+    n = int(chunk.starts.size)
+    kept = np.arange(n)
+    body = data
+    if int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == sep[0])) != n * (width - 1):
+        keep = _field_count_issues(chunk, dialect, width, issues)
+        kept = np.flatnonzero(keep)
+        if kept.size == 0:
+            return None
+        if kept.size != n:  # cut the rejected records out (whole, with their line ends)
+            bounds = np.append(chunk.starts, len(data))
+            gone = np.flatnonzero(~keep)
+            cuts = [0, *[int(x) for i in gone.tolist() for x in (bounds[i], bounds[i + 1])], len(data)]
+            body = b"".join(data[cuts[k]:cuts[k + 1]] for k in range(0, len(cuts), 2))
+            if not body.endswith(b"\n"):
+                body += b"\n"
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(column_names=[f"c{j}" for j in range(width)]),
+            parse_options=pacsv.ParseOptions(delimiter=dialect.sep, quote_char=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={f"c{j}": pa.string() for j in range(width)},
+                                                 check_utf8=False, strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows != kept.size:
+        return None
+    arrays = []
+    bad_rows: list[np.ndarray] = []
+    special: list[np.ndarray] = []
+    for j in range(width):
+        arr = _fast_column(table.column(j), dialect.codec, bad_rows, special)
+        if arr is None:
+            return None
+        arrays.append(arr)
+    frame = pl.from_arrow(pa.Table.from_arrays(arrays, names=names), rechunk=False)
+    assert isinstance(frame, pl.DataFrame)
+    bad: list[tuple[int, int]] = []
+    for i in np.unique(np.concatenate(bad_rows)).tolist() if bad_rows else []:
+        s, e = int(chunk.starts[kept[i]]), int(chunk.ends[kept[i]])
+        _text, spans = decode_marked(data[s:e], dialect.codec)
+        bad += [(s + a, s + b) for a, b in spans]
+    batch = _finish(frame, chunk, bad, dialect, issues, records=chunk.first_record + kept)
+    rows = np.unique(np.concatenate(special)) if special else np.zeros(0, dtype=np.int64)
+    batch.special_records = chunk.first_record + kept[rows]
+    return batch
+
+
+def _fast_column(col: pa.ChunkedArray, codec: str, bad_rows: list, special: list) -> pa.Array | None:
+    """One column of raw (undecoded) strings → a UTF-8 string array with empty values as nulls.
+
+    Appends to ``bad_rows`` the rows holding undecodable bytes and to ``special`` the rows holding
+    private-use or cp932-trap characters."""
+    arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    n = len(arr)
+    buffers = arr.buffers()
+    offs = np.frombuffer(buffers[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8)[offs[0]:offs[-1]] if buffers[2] is not None else \
+        np.zeros(0, dtype=np.uint8)
+    if data.size and data.max() >= 0x80:
+        seps = offs[1:] - offs[0] + np.arange(n, dtype=np.int32)  # where the LF after each value goes
+        joined = np.full(data.size + n, 10, dtype=np.uint8)
+        into = np.ones(joined.size, dtype=bool)
+        into[seps] = False
+        joined[into] = data
+        raw = joined.tobytes()
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            text, spans = decode_marked(raw, codec, (seps[:-1] + 1).tolist())
+            bad_rows.append(np.searchsorted(seps, np.array([s for s, _e in spans], dtype=np.int64)))
+        encoded = text.encode("utf-8")
+        del text
+        utf8 = np.frombuffer(encoded, dtype=np.uint8)
+        lf = np.flatnonzero(utf8 == 10)
+        if lf.size != n:
+            return None
+        hit = _special_bytes_numpy(encoded)
+        if hit.size:
+            special.append(np.searchsorted(lf, hit))
+        offs = np.empty(n + 1, dtype=np.int32)
+        offs[0] = 0
+        offs[1:] = lf - np.arange(n)
+        data = utf8[utf8 != 10]
+    elif arr.offset or offs[0]:
+        offs = offs - offs[0]
+    valid = np.diff(offs) > 0
+    nulls = n - int(np.count_nonzero(valid))
+    mask = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offs), pa.py_buffer(data), mask, nulls)
 
 
 def _counts_ok(frame: pl.DataFrame, payload: bytes, dialect: Dialect, names: list[str]) -> bool:
