@@ -4,8 +4,8 @@ sustained 200 異動/s on PostgreSQL.
 Setup, all on this machine: a throwaway PostgreSQL database; writer processes entering 転入 (one new
 person and 世帯 each, i.e. one event) through the residents service at a paced aggregate rate over
 several member municipalities; the web app in its own uvicorn process serving the PULL feed, read by
-one long-polling consumer per municipality (HTTP, bearer token, ``wait=2``); one linkage worker
-process running ``deliver_due`` in a loop; a local HTTP receiver that verifies every signature.
+one long-polling consumer per municipality (HTTP, bearer token, ``wait=2``); one process running the
+product's linkage worker loop (woken by NOTIFY); a local HTTP receiver that verifies every signature.
 Lag = when the consumer / receiver got the event − when the writer's transaction returned from
 commit (wall clock, same host). Before that, the writers run alone and unpaced for a few seconds:
 the capacity of the 異動 path itself on this machine, so a missed rate can be told apart from the
@@ -29,6 +29,7 @@ import random
 import socket
 import statistics
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -111,25 +112,15 @@ def web(app: str, owner: str, port: int) -> None:
     uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def worker(app: str, owner: str, codes: list[str], stop_at: float) -> None:
+def worker(app: str, owner: str, files_root: str) -> None:
+    """The product's worker loop (``lgcloud linkage worker``) until the process is terminated."""
     from lgcloud.db import Database
     from lgcloud.linkage import webhooks
+    from lgcloud.linkage import worker as linkage_worker
 
     database = Database(app, owner)
     policy = webhooks.RetryPolicy(timeout_seconds=5)
-    with httpx.Client() as client:
-        while time.time() < stop_at:
-            try:
-                report = webhooks.deliver_due(database, policy=policy, client=client, lg_codes=codes)
-            except Exception as exc:  # as the real worker: log, carry on
-                print(f"worker tick failed: {type(exc).__name__}: {exc}"[:300], file=sys.stderr)
-                continue
-            failed = [o for o in report.outcomes if not o.ok]
-            if failed:
-                print(f"worker: {len(failed)} failed, e.g. {failed[0].status_code} {failed[0].error}", file=sys.stderr)
-            if not report.outcomes:
-                time.sleep(0.01)
-    database.dispose()
+    linkage_worker.run(database, Path(files_root), threading.Event(), policy=policy)
 
 
 # --- setup ----------------------------------------------------------------------------------------
@@ -352,7 +343,7 @@ def run(app: str, owner: str, args: argparse.Namespace) -> dict[str, Any]:
     for thread in consumers:
         thread.start()
     for _ in range(args.workers):
-        procs.append(ctx.Process(target=worker, args=(app, owner, codes, time.time() + 3600), daemon=True))
+        procs.append(ctx.Process(target=worker, args=(app, owner, tempfile.mkdtemp()), daemon=True))
         procs[-1].start()
     commits, took = write_phase(ctx, app, owner, codes, args, args.rate, args.seconds)
     deadline = time.time() + 60

@@ -45,7 +45,7 @@ def worker(
         console.print(w.tick(database, _root(out)).__dict__)
         return
     stop = threading.Event()
-    console.print(f"linkage worker: every {interval} s (Ctrl+C で停止)")
+    console.print(f"linkage worker: full pass every {interval} s, new events as soon as committed (Ctrl+C で停止)")
     try:
         w.run(database, _root(out), stop, interval=interval)
     except KeyboardInterrupt:

@@ -9,13 +9,18 @@ row-locked, and every cross-tenant step is idempotent.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import httpx
+
 from lgcloud.db import Database
 from lgcloud.db.base import utcnow
 from lgcloud.linkage import files, handoff, webhooks
+from lgcloud.linkage.signal import OutboxListener
 from lgcloud.logging import get_logger
 
 log = get_logger(__name__)
@@ -36,10 +41,12 @@ def tick(
     now: datetime | None = None,
     *,
     policy: webhooks.RetryPolicy | None = None,
+    client: httpx.Client | None = None,
 ) -> TickSummary:
+    """One full pass: every municipality's due deliveries (retries too), handoffs and scheduled files."""
     now = now or utcnow()
     lg_codes = webhooks.municipalities(database)
-    report = webhooks.deliver_due(database, now, policy=policy, lg_codes=lg_codes)
+    report = webhooks.deliver_due(database, now, policy=policy, client=client, lg_codes=lg_codes)
     summary = TickSummary(report.delivered, report.failed, report.dead)
     summary.handoffs = handoff.run(database, lg_codes)
     summary.files = files.run_scheduled(database, lg_codes, files_root, now)
@@ -54,15 +61,39 @@ def run(
     interval: float = 1.0,
     policy: webhooks.RetryPolicy | None = None,
 ) -> None:
-    """Tick every ``interval`` seconds until ``stop`` is set; an error is logged, never fatal."""
-    while not stop.is_set():
+    """A full tick every ``interval`` seconds until ``stop`` is set; in between, on PostgreSQL, new
+    events are delivered as soon as their commit is announced (only the municipalities that have
+    them). An error is logged, never fatal."""
+    listener = OutboxListener(database)
+    listener.open()  # before the first full tick: an event committed in between still wakes us
+    next_full = 0.0
+    with httpx.Client(follow_redirects=False) as client:  # one connection pool for every tick
         try:
-            summary = tick(database, files_root, policy=policy)
-            if summary.delivered or summary.failed or summary.handoffs or summary.files:
-                log.info("linkage tick", **summary.__dict__)
-        except Exception:  # the worker must outlive a bad tick (DB restart, full disk …)
-            log.exception("linkage tick failed")
-        stop.wait(interval)
+            while not stop.is_set():
+                if time.monotonic() >= next_full:
+                    _logged(lambda: tick(database, files_root, policy=policy, client=client))
+                    next_full = time.monotonic() + interval
+                woken = sorted(listener.wait(max(0.0, next_full - time.monotonic())))
+                if woken and not stop.is_set():
+                    _logged(lambda codes=woken: _deliver(database, codes, policy, client))
+        finally:
+            listener.close()
+
+
+def _deliver(
+    database: Database, lg_codes: list[str], policy: webhooks.RetryPolicy | None, client: httpx.Client
+) -> TickSummary:
+    report = webhooks.deliver_due(database, policy=policy, client=client, lg_codes=lg_codes)
+    return TickSummary(report.delivered, report.failed, report.dead)
+
+
+def _logged(step: Callable[[], TickSummary]) -> None:
+    try:
+        summary = step()
+        if summary.failed or summary.dead or summary.handoffs or summary.files:
+            log.info("linkage tick", **summary.__dict__)
+    except Exception:  # the worker must outlive a bad tick (DB restart, full disk …)
+        log.exception("linkage tick failed")
 
 
 @dataclass

@@ -40,7 +40,11 @@ def _routers(package: object) -> list[APIRouter]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from lgcloud.linkage.signal import FeedWakeups
+
     settings: Settings = app.state.settings
+    app.state.feed_wakeups = FeedWakeups(app.state.database)
+    app.state.feed_wakeups.start()  # long polls wait for NOTIFY instead of reading in a loop (PostgreSQL)
     worker = None
     if settings.embedded_worker:
         from lgcloud.linkage.worker import start_embedded
@@ -49,6 +53,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     if worker is not None:
         worker.stop()
+    await app.state.feed_wakeups.stop()
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

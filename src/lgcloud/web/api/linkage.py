@@ -16,6 +16,7 @@ from lgcloud.errors import NotFound
 from lgcloud.linkage import feed, files, handoff, subscriptions
 from lgcloud.linkage.catalogue import CATALOGUE, kind_of
 from lgcloud.linkage.schemas import event_schema
+from lgcloud.linkage.signal import FeedWakeups
 from lgcloud.residents.commands import AddressInput
 from lgcloud.residents.queries import MASK
 from lgcloud.residents.services import Actor
@@ -87,11 +88,16 @@ async def read_events(
         source_ip=ctx.source_ip,
     )
     deadline = time.monotonic() + feed.clamp_wait(wait)
+    wakeups: FeedWakeups | None = getattr(request.app.state, "feed_wakeups", None)
     while True:
+        ticket = wakeups.ticket(ctx.lg_code) if wakeups else None
         page = await run_in_threadpool(feed.poll, ctx.db, req, final=time.monotonic() >= deadline)
         if page is not None:
             break
-        await asyncio.sleep(feed.POLL_INTERVAL)
+        if wakeups and ticket and wakeups.listening:  # PostgreSQL: sleep until a commit says so
+            await wakeups.wait(ticket, deadline - time.monotonic())
+        else:
+            await asyncio.sleep(feed.POLL_INTERVAL)
     response = JSONResponse(page.as_json())
     next_url = request.url.include_query_params(after=str(page.next_cursor))
     response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'

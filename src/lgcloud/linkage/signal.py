@@ -1,0 +1,135 @@
+"""Wake-ups when events are committed, so the worker and the long-poll feed need not poll the outbox.
+
+On PostgreSQL a trigger on ``residents_outbox`` sends ``NOTIFY lgcloud_outbox, '<lg_code>'`` at commit
+(revision ``0710_outbox_notify``). :class:`OutboxListener` (blocking, for the worker) and
+:class:`FeedWakeups` (asyncio, for the web process) hold one ``LISTEN`` connection each. A lost
+connection is not fatal: the listeners say so, and their callers fall back to reading on a timer until
+it is back. Notifications only say *where* to look; the outbox stays the truth, so a missed one costs
+latency, never an event. SQLite has no notifications: the listeners just wait out their timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+import psycopg
+
+from lgcloud.db import Database
+from lgcloud.logging import get_logger
+
+log = get_logger(__name__)
+
+CHANNEL = "lgcloud_outbox"
+RECONNECT_SECONDS = 1.0
+
+
+def listen_url(database: Database) -> str | None:
+    """A libpq URL for the application's own database, or None when it cannot notify (SQLite)."""
+    if not database.is_postgresql:
+        return None
+    return database.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class OutboxListener:
+    """Blocking wait for "municipality X has new events" (the worker's loop)."""
+
+    def __init__(self, database: Database) -> None:
+        self._url = listen_url(database)
+        self._conn: psycopg.Connection[Any] | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self._conn is not None and not self._conn.closed
+
+    def open(self) -> None:
+        """Start listening (before the caller's first full read, so nothing falls in between)."""
+        if self._url is None or self.listening:
+            return
+        try:
+            self._conn = psycopg.connect(self._url, autocommit=True)
+            self._conn.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error as exc:
+            log.warning("outbox listener cannot connect", error=str(exc))
+            self.close()
+
+    def wait(self, timeout: float) -> set[str]:
+        """Municipalities notified within ``timeout`` seconds (all that are pending, once one arrived)."""
+        self.open()
+        if self._conn is None:
+            time.sleep(min(timeout, RECONNECT_SECONDS) if self._url else timeout)
+            return set()
+        try:
+            woken = {n.payload for n in self._conn.notifies(timeout=timeout, stop_after=1)}
+            if woken:
+                woken.update(n.payload for n in self._conn.notifies(timeout=0))
+            return woken
+        except psycopg.Error as exc:
+            log.warning("outbox listener lost its connection", error=str(exc))
+            self.close()
+            return set()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
+
+
+class FeedWakeups:
+    """For long-polling requests in one web process: one LISTEN connection, an asyncio.Event per municipality.
+
+    A request takes a :meth:`ticket` *before* reading, then waits on it when the read was empty; a
+    notification sets the ticket and hands out a fresh one, so an event committed between the read
+    and the wait is never slept through.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._url = listen_url(database)
+        self._tickets: dict[str, asyncio.Event] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.listening = False
+
+    def start(self) -> None:
+        if self._url is not None and self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._listen(), name="feed-wakeups")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        self.listening = False
+
+    def ticket(self, lg_code: str) -> asyncio.Event:
+        return self._tickets.setdefault(lg_code, asyncio.Event())
+
+    async def wait(self, ticket: asyncio.Event, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ticket.wait(), timeout)
+
+    def _wake(self, lg_code: str) -> None:
+        ticket = self._tickets.pop(lg_code, None)
+        if ticket is not None:
+            ticket.set()
+
+    def _wake_all(self) -> None:
+        for lg_code in list(self._tickets):
+            self._wake(lg_code)
+
+    async def _listen(self) -> None:
+        assert self._url is not None
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self._url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening = True
+                    self._wake_all()  # whatever was committed while we were not listening
+                    async for notification in conn.notifies():
+                        self._wake(notification.payload)
+            except psycopg.Error as exc:
+                log.warning("feed listener lost its connection", error=str(exc))
+            self.listening = False
+            self._wake_all()  # waiters fall back to reading on a timer
+            await asyncio.sleep(RECONNECT_SECONDS)

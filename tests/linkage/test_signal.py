@@ -1,0 +1,106 @@
+"""Commit notifications: the worker and the long-poll feed wake on NOTIFY instead of reading in a loop."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from linkage_helpers import Clerk, person
+
+from lgcloud.config import Settings
+from lgcloud.db import Database
+from lgcloud.linkage import feed
+from lgcloud.linkage.signal import OutboxListener
+from lgcloud.residents.commands import AddressInput, MoveIn
+from lgcloud.residents.services import record_ido
+from lgcloud.tenancy import services
+from lgcloud.web.app import create_app
+
+
+def test_a_commit_wakes_the_listener_with_its_municipality(pg_database: Database, pg_tenants) -> None:  # type: ignore[no-untyped-def]
+    listener = OutboxListener(pg_database)
+    listener.open()
+    try:
+        assert listener.listening
+        assert listener.wait(0.2) == set()  # nothing committed yet
+        Clerk(pg_database, pg_tenants.b).move_in()
+        assert listener.wait(5) == {pg_tenants.b}
+        assert listener.wait(0.2) == set()  # one commit, one wake-up (duplicates folded)
+    finally:
+        listener.close()
+
+
+def test_a_rolled_back_change_wakes_nobody(pg_database: Database, pg_tenants) -> None:  # type: ignore[no-untyped-def]
+    listener = OutboxListener(pg_database)
+    listener.open()
+
+    class Abort(Exception):
+        pass
+
+    clerk = Clerk(pg_database, pg_tenants.a)
+    try:
+        with pytest.raises(Abort), pg_database.session(pg_tenants.a) as session:
+            record_ido(session, pg_tenants.a, clerk.actor, _move_in_command(), today=clerk.today)
+            raise Abort
+        assert listener.wait(0.5) == set()
+    finally:
+        listener.close()
+
+
+def test_without_notifications_the_listener_just_waits(database: Database) -> None:
+    listener = OutboxListener(database)
+    started = time.monotonic()
+    woken = listener.wait(0.1)
+    if database.is_postgresql:
+        assert listener.listening
+    else:  # SQLite: the caller reads on its timer
+        assert not listener.listening and time.monotonic() - started >= 0.1
+    assert woken == set()
+    listener.close()
+
+
+def test_long_poll_sleeps_until_the_commit_on_postgresql(
+    pg_database: Database, pg_tenants, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The request reads once, sleeps on the notification, and reads again: two reads, not one per 50 ms."""
+    settings = Settings(
+        database_url=pg_database.owner_url,
+        app_database_url=pg_database.engine.url.render_as_string(hide_password=False),
+        secret_key="test-secret-key-0123456789",
+        data_dir=tmp_path / "data",
+    )
+    app = create_app(settings, pg_database)
+    with pg_database.session(pg_tenants.a) as session:
+        token, _ = services.create_token(session, lg_code=pg_tenants.a, name="国保", scopes=["resident:read"])
+    reads: list[float] = []
+    real_poll = feed.poll
+
+    def counting_poll(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(time.monotonic())
+        return real_poll(*args, **kwargs)
+
+    monkeypatch.setattr(feed, "poll", counting_poll)
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:  # runs the lifespan
+        deadline = time.monotonic() + 5
+        while not app.state.feed_wakeups.listening and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert app.state.feed_wakeups.listening
+        timer = threading.Timer(0.5, Clerk(pg_database, pg_tenants.a).move_in)
+        timer.start()
+        started = time.monotonic()
+        response = client.get(f"/api/v1/municipalities/{pg_tenants.a}/events", params={"wait": 10})
+        timer.join()
+    assert [e["lgcloudseq"] for e in response.json()["events"]] == [1]
+    assert time.monotonic() - started < 5
+    assert len(reads) == 2, reads
+
+
+def _move_in_command() -> MoveIn:
+    return MoveIn(
+        ido_date="2025-04-01",
+        persons=[person("山田　次郎", "ヤマダ　ジロウ", "昭和56年1月2日", "世帯主")],
+        address=AddressInput(address="本町一丁目2番地"),
+    )
