@@ -169,3 +169,71 @@ def test_fast_path_is_taken(mini: Layout, tmp_path: Path, monkeypatch: pytest.Mo
     batches = list(iter_batches(path, mini.file("people"), Dialect(encoding="cp932"), prefetch=False))
     assert calls == [] and sum(b.frame.height for b in batches) == 4
     assert pl.concat([b.frame for b in batches])["住所"].str.contains("\ufffd").sum() == 1
+
+
+def _tricky_values() -> list[str | None]:
+    values = [
+        "",
+        " ",
+        "0",
+        "1",
+        "-0",
+        "+1",
+        " 1",
+        "1 ",
+        "1_0",
+        "0x1",
+        "1e3",
+        "１",
+        "١",
+        "01",
+        "1.5",
+        "1,000",
+        "NaN",
+        "inf",
+        "ｱｲｳ",
+        "ア",
+        "漢字" * 40,
+        "a" * 300,
+        "\ufffd",
+        "0" * 18,
+        "0" * 19,
+        "99999999999999999999",
+        "18446744073709551616",
+        "9223372036854775808",
+        "123456789018",
+        "123456789019",
+        "-23456789018",
+        "2023-01-01",
+        "2023/01/01",
+        "2023-01/01",
+        None,
+    ]
+    for y in (1800, 1868, 1873, 1912, 1926, 1989, 2019, 2100):
+        values += [f"{y}{md}" for md in ("0101", "0731", "1231", "0229", "0000", "0100", "0230", "1232", "1301")]
+    for era in range(7):
+        for yy in ("00", "01", "02", "06", "15", "31", "45", "64", "99"):
+            for md in ("0101", "0107", "0108", "0430", "0501", "0729", "0730", "1225", "0229", "0000", "0100"):
+                values += [f"{era}{yy}{md}", f"{era:02d}{yy}{md}"]
+    return values
+
+
+@pytest.mark.parametrize("dialect_name", ["default", "csv-cp932-wareki", "csv-utf8", "fixed-cp932"])
+def test_cheap_first_passes_never_pass_an_invalid_value(dialect_name: str) -> None:
+    """The validator evaluates a rule's exact test only on rows its cheap first pass flagged."""
+    from lgcloud.layout.validator import _item_failures
+
+    layout = load_layout("juki")
+    dialect = resolve_dialect(layout.dialects, None if dialect_name == "default" else dialect_name)
+    values = _tricky_values()
+    for spec in layout.files:
+        for item in spec.items:
+            for policy in ("zero", "skip"):
+                for check in _item_failures(item, layout, dialect, policy):
+                    if check.cheap is None:
+                        continue
+                    flags = pl.DataFrame({item.name: values}, schema={item.name: pl.String}).select(
+                        check.exact.fill_null(False).alias("exact"), check.cheap.fill_null(False).alias("cheap")
+                    )
+                    missed = [v for v, e, c in zip(values, flags["exact"], flags["cheap"], strict=True) if e and not c]
+                    assert not missed, (item.name, check.rule, missed[:5])

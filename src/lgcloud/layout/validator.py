@@ -351,10 +351,11 @@ class Validator:
     def _candidates(self, frame: pl.DataFrame, plan: list, batch: Batch) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Rows a cheap rule flags (checked exactly by every rule), and rows holding 外字/trap characters
         (checked by the character rules): the only rows that get more than the cheap pass."""
-        first = [check.first_pass.alias(f"{i}") for i, (_it, check) in enumerate(plan) if not check.special]
+        first = [check.first_pass.fill_null(False).alias(f"__c{i}") for i, (_it, check) in enumerate(plan)
+                 if not check.special]
         recs = frame.lazy().select("__rec", *first).filter(pl.any_horizontal(pl.exclude("__rec"))) \
-            .select("__rec").collect() if first else frame.select("__rec").clear()
-        flagged = frame.join(recs, on="__rec", how="semi") if recs.height else frame.clear()
+            .collect() if first else frame.select("__rec").clear()
+        flagged = frame.join(recs, on="__rec", how="inner") if recs.height else frame.clear()
         special = frame.clear()
         if batch.special_records is None:
             special = frame
@@ -377,8 +378,8 @@ class Validator:
                      file: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
         """Exact rules on the flagged rows, character rules on the special rows → one long table."""
         hits = pl.concat([
-            self._exact_hits(spec, [(i, it, c) for i, (it, c) in enumerate(plan) if not c.special], flagged),
-            self._exact_hits(spec, [(i, it, c) for i, (it, c) in enumerate(plan) if c.special], special),
+            self._exact_hits(self._flagged_checks(plan, flagged), flagged),
+            self._exact_hits([(i, it, c.rule, c.exact) for i, (it, c) in enumerate(plan) if c.special], special),
         ])
         gaiji_rows = None
         pending = hits.filter(pl.col("rule") == _PENDING)
@@ -390,19 +391,35 @@ class Validator:
         errs = self._relabel(errs, spec)
         return errs.with_columns(pl.lit(file).alias("file")), gaiji_rows
 
-    def _exact_hits(self, spec: FileSpec, checks_: list, rows: pl.DataFrame) -> pl.DataFrame:
+    @staticmethod
+    def _flagged_checks(plan: list, flagged: pl.DataFrame) -> list[tuple[int, Item, str, pl.Expr]]:
+        """The exact test of each rule on the rows its first pass flagged (``__c{i}`` columns). A rule without a
+        cheap pass was exact already; a cheap pass never passes an invalid value, so a rule whose cheap pass
+        flagged no row has no failure and is not evaluated at all."""
+        if flagged.height == 0:
+            return []
+        any_flag = flagged.select(pl.col(r"^__c\d+$").any()).row(0, named=True)
+        out = []
+        for i, (it, check) in enumerate(plan):
+            if check.special or not any_flag[f"__c{i}"]:
+                continue
+            flag = pl.col(f"__c{i}")
+            out.append((i, it, check.rule, flag if check.cheap is None else flag & check.exact.fill_null(False)))
+        return out
+
+    def _exact_hits(self, checks_: list[tuple[int, Item, str, pl.Expr]], rows: pl.DataFrame) -> pl.DataFrame:
         schema = {"record": pl.Int64, "line": pl.Int64, "byte_offset": pl.Int64, "item": pl.String,
                   "rule": pl.String, "value": pl.String, "message": pl.String}
         if rows.height == 0 or not checks_:
             return pl.DataFrame(schema=schema)
         flags = rows.lazy().select(
             "__rec", "__line", "__off",
-            *[check.exact.fill_null(False).alias(f"__f{i}") for i, _it, check in checks_]).collect()
+            *[expr.fill_null(False).alias(f"__f{i}") for i, _it, _rule, expr in checks_]).collect()
         meta = pl.DataFrame({
-            "__k": [f"__f{i}" for i, _it, _c in checks_],
-            "item": [it.name for _i, it, _c in checks_],
-            "rule": [check.rule for _i, _it, check in checks_],
-            "message": [_message(it, check.rule, self.layout, self.dialect) for _i, it, check in checks_],
+            "__k": [f"__f{i}" for i, _it, _rule, _e in checks_],
+            "item": [it.name for _i, it, _rule, _e in checks_],
+            "rule": [rule for _i, _it, rule, _e in checks_],
+            "message": [_message(it, rule, self.layout, self.dialect) for _i, it, rule, _e in checks_],
         })
         hits = flags.unpivot(index=["__rec", "__line", "__off"], variable_name="__k", value_name="__hit") \
             .filter(pl.col("__hit")).join(meta, on="__k")
