@@ -104,20 +104,25 @@ def _lock_subscriptions(session: Session, lg_code: str) -> list[Any]:
     return list(session.execute(stmt.order_by(subscriptions.c.sub_id)).mappings())
 
 
-def fan_out(session: Session, lg_code: str, now: datetime, batch: int = 1000) -> int:
-    """Queue a delivery for each new event of each active subscription; advance their cursors."""
+def fan_out(session: Session, lg_code: str, now: datetime, policy: RetryPolicy, batch: int = 1000) -> list[Job]:
+    """Queue a delivery for each new event of each active subscription and advance their cursors.
+
+    The new deliveries are leased to this worker at once (as :func:`claim` would) and returned as jobs,
+    their bodies built from the events just read: no second read of what this transaction wrote."""
     subs = _lock_subscriptions(session, lg_code)
     if not subs:
-        return 0
+        return []
     head = outbox.head(session, lg_code)
-    total = 0
+    lease = now + timedelta(seconds=policy.lease_seconds)
+    queued: list[tuple[Any, outbox.OutboxEvent, int]] = []
     for sub in subs:
         if head <= int(sub["cursor"]):
             continue
         types = list(sub["event_types"] or [])
         events = outbox.read(session, lg_code, after=int(sub["cursor"]), limit=batch, types=types, until=head)
         if events:
-            _queue(session, lg_code, sub["sub_id"], events, now)
+            tries = _queue(session, lg_code, sub["sub_id"], events, now, lease)
+            queued += [(sub, e, tries[e.seq]) for e in events]
         cursor = events[-1].seq if len(events) == batch else max(int(sub["cursor"]), head)
         if cursor != sub["cursor"]:
             session.execute(
@@ -125,11 +130,19 @@ def fan_out(session: Session, lg_code: str, now: datetime, batch: int = 1000) ->
                 .where(subscriptions.c.lg_code == lg_code, subscriptions.c.sub_id == sub["sub_id"])
                 .values(cursor=cursor)
             )
-        total += len(events)
-    return total
+    if not queued:
+        return []
+    bodies = _bodies(session, lg_code, list({e.seq: e for _, e, _ in queued}.values()))
+    return [
+        Job(lg_code, sub["sub_id"], e.seq, e.event_id, 1, tries + 1, sub["url"], sub["secret"], bodies[e.seq])
+        for sub, e, tries in queued
+    ]
 
 
-def _queue(session: Session, lg_code: str, sub_id: int, events: list[outbox.OutboxEvent], now: datetime) -> None:
+def _queue(
+    session: Session, lg_code: str, sub_id: int, events: list[outbox.OutboxEvent], now: datetime, lease: datetime
+) -> dict[int, int]:
+    """Insert the deliveries, leased until ``lease``; returns seq → attempts made before (replays)."""
     rows = [
         {
             "lg_code": lg_code,
@@ -140,7 +153,7 @@ def _queue(session: Session, lg_code: str, sub_id: int, events: list[outbox.Outb
             "state": "pending",
             "attempts": 0,
             "tries": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": lease,
             "created_at": now,
         }
         for e in events
@@ -148,9 +161,10 @@ def _queue(session: Session, lg_code: str, sub_id: int, events: list[outbox.Outb
     stmt = _upsert(session)(deliveries).values(rows)
     stmt = stmt.on_conflict_do_update(  # a replay resets delivered or dead rows
         index_elements=["lg_code", "sub_id", "seq"],
-        set_={"state": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None},
+        set_={"state": "pending", "attempts": 0, "next_attempt_at": lease, "last_error": None},
     )
-    session.execute(stmt)
+    written = session.execute(stmt.returning(deliveries.c.seq, deliveries.c.tries))
+    return {int(seq): int(tries) for seq, tries in written}
 
 
 # --- claim, send, record ----------------------------------------------------------------------------
@@ -195,7 +209,10 @@ def claim(session: Session, lg_code: str, now: datetime, policy: RetryPolicy) ->
         )
         .values(next_attempt_at=lease)
     )
-    bodies = _bodies(session, lg_code, sorted({r["seq"] for r in due}))
+    stmt = select(outbox_table).where(
+        outbox_table.c.lg_code == lg_code, outbox_table.c.seq.in_(sorted({r["seq"] for r in due}))
+    )
+    bodies = _bodies(session, lg_code, [outbox._event(m) for m in session.execute(stmt).mappings()])
     return [
         Job(
             lg_code,
@@ -213,9 +230,7 @@ def claim(session: Session, lg_code: str, now: datetime, policy: RetryPolicy) ->
     ]
 
 
-def _bodies(session: Session, lg_code: str, seqs: list[int]) -> dict[int, bytes]:
-    stmt = select(outbox_table).where(outbox_table.c.lg_code == lg_code, outbox_table.c.seq.in_(seqs))
-    events = [outbox._event(m) for m in session.execute(stmt.order_by(outbox_table.c.seq)).mappings()]
+def _bodies(session: Session, lg_code: str, events: list[outbox.OutboxEvent]) -> dict[int, bytes]:
     envelopes = cloudevents.envelopes(session, lg_code, events)
     return {
         e.seq: json.dumps(env, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -337,8 +352,9 @@ def deliver_due(
 def _tick_one(database: Database, lg_code: str, now: datetime, policy: RetryPolicy, client: httpx.Client) -> TickReport:
     report = TickReport()
     with database.session(lg_code) as session:
-        report.fanned_out = fan_out(session, lg_code, now)
-        jobs = claim(session, lg_code, now, policy)
+        fresh = fan_out(session, lg_code, now, policy)
+        report.fanned_out = len(fresh)
+        jobs = sorted([*claim(session, lg_code, now, policy), *fresh], key=lambda j: (j.sub_id, j.seq))
     if not jobs:
         return report
     outcomes = _send_all(jobs, policy, client)
