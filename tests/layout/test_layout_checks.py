@@ -122,3 +122,27 @@ def test_wareki_to_seireki_ymd() -> None:
     got = pl.DataFrame({"v": ["05050301", "03640107", "04010000"]}).select(ymd).to_series().to_list()
     assert got == [20230301, 19890107, None]
     assert codes.from_wareki("5", 5, 3, 1) == dt.date(2023, 3, 1)
+
+
+@pytest.mark.parametrize("style", ["seireki", "wareki1", "wareki2", "seireki-sep"])
+def test_numpy_cheap_date_filter_matches_the_expression(style: str) -> None:
+    """Same flags as :func:`checks.date_cheap_fail` on values of the style's width in digits; anything else
+    (other widths, non-digits, values too long to be inline) is flagged for the exact rule."""
+    rng = random.Random(f"np-{style}")
+    width = {"seireki": 8, "wareki1": 7, "wareki2": 8, "seireki-sep": 8}[style]
+    values = ["".join(rng.choice("0123456789") for _ in range(width)) for _ in range(20000)]
+    values += ["2023011", "202301011", "2023-01-01", "+2023011", "2023010a", "１２３４５６７８", "20230101" * 3, ""]
+    chunks = pl.concat([pl.Series(values[:7000]), pl.Series([None, *values[7000:]])], rechunk=False)
+    cheap = checks.date_cheap_fail_numpy(chunks, style).to_list()
+    want = pl.DataFrame({"v": chunks}).select(checks.date_cheap_fail(pl.col("v"), style)).to_series().to_list()
+    for value, got, expected in zip(chunks.to_list(), cheap, want, strict=True):
+        digits = value is not None and len(value) == width and value.isascii() and value.isdigit()
+        assert got == (expected if digits or style == "seireki-sep" else value is not None), value
+
+
+def test_check_digits_over_chunks_nulls_and_long_values() -> None:
+    values = ["123456789018", None, "123456789019", "0001000004", "00010000040001", "12", None]
+    series = pl.concat([pl.Series(values[:3]), pl.Series(values[3:])], rechunk=False)
+    for kind in ("mynumber", "atena"):
+        want = [v is not None and not checks.check_digit_ok(kind, v) for v in values]
+        assert checks.check_digit_fail_numpy(series, kind).to_list() == want

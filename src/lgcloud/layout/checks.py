@@ -237,10 +237,39 @@ def date_exprs(col: pl.Expr, style: str, *, unknown_allowed: bool,
 # flags. A cheap filter may flag valid values (they are re-checked) but must never pass an invalid one.
 
 
+INLINE = 12  # Arrow string views hold values of up to 12 bytes inline
+
+
+def inline_views(values: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """(byte lengths, inline bytes as an (n, 12) uint8 matrix) of a string column, read zero-copy from its
+    Arrow string-view buffer; lengths of nulls are -1. The bytes of values longer than 12 are not inline
+    (only their prefix is): callers must treat those rows separately. None when the layout is not a view."""
+    arrow = values.rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    if arrow.type != pa.string_view():
+        return None
+    n = len(arrow)
+    views = np.frombuffer(arrow.buffers()[1], dtype=np.uint8).reshape(-1, 16)[arrow.offset:arrow.offset + n]
+    lens = np.ascontiguousarray(views[:, :4]).view("<i4").reshape(n).copy()
+    if arrow.null_count:
+        lens[~values.is_not_null().to_numpy()] = -1
+    return lens, views[:, 4:]
+
+
 def check_digit_fail_numpy(values: pl.Series, kind: str, *, skip_remainder_one: bool = False) -> pl.Series:
     """Exact check-digit failures over a whole column with numpy: for each value length, the digits are a
     byte matrix and the weighted sum one matrix product (no per-digit integer division)."""
     lo, hi = CHECK_LENGTH[kind]
+    views = inline_views(values)
+    if views is not None:
+        lens, inline = views
+        fail = lens >= 0  # failing until proven valid
+        for length in np.unique(lens[(lens >= lo) & (lens <= min(hi, INLINE))]).tolist():
+            where = np.flatnonzero(lens == length)
+            fail[where] = _fail_digits(inline[where, :length], length, kind, skip_remainder_one)
+        if hi <= INLINE or not (lens > INLINE).any():
+            return pl.Series(fail)
     lens = values.str.len_bytes().fill_null(0).to_numpy()
     fail = values.is_not_null().to_numpy().copy()  # failing until proven valid
     nonnull = int(fail.sum())
@@ -258,7 +287,12 @@ def _fail_same_length(values: pl.Series, length: int, kind: str, skip_remainder_
     n = len(values)
     offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int64)[arrow.offset:arrow.offset + n + 1]
     data = np.frombuffer(arrow.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    digits = data.reshape(n, length).astype(np.int16) - 48
+    return _fail_digits(data.reshape(n, length), length, kind, skip_remainder_one)
+
+
+def _fail_digits(raw: np.ndarray, length: int, kind: str, skip_remainder_one: bool) -> np.ndarray:
+    """Check-digit failures of an (n, length) matrix of ASCII bytes."""
+    digits = raw.astype(np.int16) - 48
     isdig = ((digits >= 0) & (digits <= 9)).all(axis=1)
     weights = np.array([_weight(kind, length - 1 - j) for j in range(length - 1)], dtype=np.float32)
     total = (np.clip(digits[:, :-1], 0, 9).astype(np.float32) @ weights).astype(np.int64)  # exact: Σ < 2**24
@@ -298,6 +332,33 @@ def date_cheap_fail(col: pl.Expr, style: str) -> pl.Expr:
             era_ok = era_ok | ((era == code) & (yy >= lo) & (yy <= hi))
         ok = ok & era_ok
     return col.is_not_null() & ~ok.fill_null(False)
+
+
+def date_cheap_fail_numpy(values: pl.Series, style: str) -> pl.Series:
+    """:func:`date_cheap_fail` with numpy on the inline bytes of the values: the same flags for values of
+    exactly the style's width in ASCII digits, and every other non-null value flagged."""
+    views = inline_views(values) if style != "seireki-sep" else None
+    if views is None:
+        return pl.DataFrame({"v": values}).select(date_cheap_fail(pl.col("v"), style)).to_series()
+    lens, inline = views
+    width = {"seireki": 8, "wareki1": 7, "wareki2": 8}[style]
+    d = inline[:, :width].astype(np.int16) - 48
+    ok = (lens == width) & ((d >= 0) & (d <= 9)).all(axis=1)
+    m = d[:, width - 4] * 10 + d[:, width - 3]
+    day = d[:, width - 2] * 10 + d[:, width - 1]
+    dim = 31 - (m == 2) * 3 - np.isin(m, (4, 6, 9, 11))
+    ok &= (m >= 1) & (m <= 12) & (day >= 1) & (day <= dim)
+    if style == "seireki":
+        ok &= d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3] >= SEIREKI_MIN_YEAR
+    else:
+        era = d[:, 0] if width == 7 else d[:, 0] * 10 + d[:, 1]
+        yy = d[:, width - 6] * 10 + d[:, width - 5]
+        era_ok = np.zeros(len(ok), dtype=bool)
+        for code in ERAS:
+            lo, hi = _full_years(code)
+            era_ok |= (era == code) & (yy >= lo) & (yy <= hi)
+        ok &= era_ok
+    return pl.Series((lens >= 0) & ~ok)
 
 
 def digits_cheap_fail(col: pl.Expr) -> pl.Expr:

@@ -208,7 +208,8 @@ def _type_checks(item: Item, c: pl.Expr, dialect: Dialect) -> list[RuleCheck]:
         style = item.date_style or dialect.date_style
         fail, _ymd = checks.date_exprs(c, style, unknown_allowed=item.unknown_allowed,
                                        non_calendar_allowed=item.non_calendar_allowed)
-        return [RuleCheck("date", fail, checks.date_cheap_fail(c, style))]
+        cheap = c.map_batches(lambda s: checks.date_cheap_fail_numpy(s, style), return_dtype=pl.Boolean)
+        return [RuleCheck("date", fail, cheap)]
     return []
 
 
