@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, overload
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import as_utc
@@ -280,6 +280,31 @@ def support_ids_of(session: Session, lg_code: str, atena_nos: Iterable[str]) -> 
     return found
 
 
+def subjects_in_scope(
+    session: Session, lg_code: str, atena_nos: Iterable[str], setai_nos: Iterable[str]
+) -> list[tuple[str, int, str | None]]:
+    """(宛名番号, 支援措置 id, 世帯番号 or None) of every 支援措置 subject among ``atena_nos`` or among the current
+    住民 members of ``setai_nos``; the 世帯番号 is set for the latter."""
+    from lgcloud.residents.models import current
+
+    member = and_(
+        current.c.lg_code == support_subjects.c.lg_code,
+        current.c.atena_no == support_subjects.c.atena_no,
+        current.c.setai_no.in_(list(setai_nos)),
+        current.c.status == "住民",
+    )
+    stmt = (
+        select(support_subjects.c.atena_no, support_subjects.c.support_id, current.c.setai_no)
+        .select_from(support_subjects.outerjoin(current, member))
+        .where(
+            support_subjects.c.lg_code == lg_code,
+            or_(support_subjects.c.atena_no.in_(list(atena_nos)), current.c.atena_no.is_not(None)),
+        )
+        .order_by(support_subjects.c.atena_no, support_subjects.c.support_id)
+    )
+    return [(a, int(i), s) for a, i, s in session.execute(stmt)]
+
+
 def households_of(session: Session, lg_code: str, atena_nos: Iterable[str]) -> dict[str, str]:
     """宛名番号 → current 世帯番号, from the 住民記録 (empty when the registry has no such person)."""
     from lgcloud.residents.models import current
@@ -289,15 +314,5 @@ def households_of(session: Session, lg_code: str, atena_nos: Iterable[str]) -> d
         return {}
     stmt = select(current.c.atena_no, current.c.setai_no).where(
         current.c.lg_code == lg_code, current.c.atena_no.in_(wanted)
-    )
-    return {a: s for a, s in session.execute(stmt)}
-
-
-def members_of(session: Session, lg_code: str, setai_nos: Iterable[str]) -> dict[str, str]:
-    """宛名番号 → 世帯番号 of the current 住民 members of these 世帯."""
-    from lgcloud.residents.models import current
-
-    stmt = select(current.c.atena_no, current.c.setai_no).where(
-        current.c.lg_code == lg_code, current.c.setai_no.in_(list(setai_nos)), current.c.status == "住民"
     )
     return {a: s for a, s in session.execute(stmt)}

@@ -365,19 +365,28 @@ def protection_states(
     homes = households if households is not None else repo.households_of(session, lg_code, wanted)
     suppressions = repo.load_suppressions(session, lg_code, {*wanted, *homes.values()})
     temps = repo.load_temp_releases(session, lg_code, [s.suppression_id for s in suppressions])
-    supports = _in_force_supports(session, lg_code, wanted)
-    shared = _households_with_targets(session, lg_code, set(homes.values()))
+    supports, shared = _supports_in_force(session, lg_code, wanted, set(homes.values()))
     states = {a: _state(a, homes.get(a), suppressions, temps, supports.get(a, ()), now) for a in wanted}
     return {a: replace(s, household_target=not s.support_target and homes.get(a) in shared) for a, s in states.items()}
 
 
-def _households_with_targets(session: Session, lg_code: str, setai_nos: set[str]) -> set[str]:
-    """The 世帯 among ``setai_nos`` in which a current member is a 支援対象者 (measure in force)."""
-    if not setai_nos:
-        return set()
-    members = repo.members_of(session, lg_code, setai_nos)
-    supports = _in_force_supports(session, lg_code, list(members))
-    return {members[a] for a, ids in supports.items() if ids}
+def _supports_in_force(
+    session: Session, lg_code: str, atena_nos: list[str], setai_nos: set[str]
+) -> tuple[dict[str, tuple[int, ...]], set[str]]:
+    """(宛名番号 → its 支援措置 in force, the 世帯 among ``setai_nos`` in which a current member is a
+    支援対象者): one query for the subjects, one for their measures when there are any."""
+    subjects = repo.subjects_in_scope(session, lg_code, atena_nos, setai_nos)
+    ids = {support_id for _, support_id, _ in subjects}
+    live = {m.support_id for m in repo.load_measures(session, lg_code, ids) if m.in_force} if ids else set()
+    wanted, own, shared = set(atena_nos), dict[str, list[int]](), set[str]()
+    for atena_no, support_id, member_of in subjects:
+        if support_id not in live:
+            continue
+        if atena_no in wanted:
+            own.setdefault(atena_no, []).append(support_id)
+        if member_of is not None:
+            shared.add(member_of)
+    return {a: tuple(v) for a, v in own.items()}, shared
 
 
 def is_protected(
@@ -386,13 +395,6 @@ def is_protected(
     """The protection state of one person (their own and their 世帯's 抑止, 支援措置)."""
     households = {atena_no: setai_no} if setai_no else None
     return protection_states(session, lg_code, [atena_no], households=households, now=now)[atena_no]
-
-
-def _in_force_supports(session: Session, lg_code: str, atena_nos: Iterable[str]) -> dict[str, tuple[int, ...]]:
-    by_person = repo.support_ids_of(session, lg_code, atena_nos)
-    ids = {i for v in by_person.values() for i in v}
-    live = {m.support_id for m in repo.load_measures(session, lg_code, ids) if m.in_force} if ids else set()
-    return {a: tuple(i for i in v if i in live) for a, v in by_person.items()}
 
 
 def _state(
