@@ -241,9 +241,10 @@ INLINE = 12  # Arrow string views hold values of up to 12 bytes inline
 
 
 def inline_views(values: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
-    """(byte lengths, inline bytes as an (n, 12) uint8 matrix) of a string column, read zero-copy from its
-    Arrow string-view buffer; lengths of nulls are -1. The bytes of values longer than 12 are not inline
-    (only their prefix is): callers must treat those rows separately. None when the layout is not a view."""
+    """(byte lengths, the 16-byte views as an (n, 16) uint8 matrix) of a string column, read zero-copy from its
+    Arrow string-view buffer: bytes 4–15 of a view hold a value of up to 12 bytes inline (longer values keep
+    only a prefix there: callers must treat those rows separately). Lengths of nulls are -1. None when the
+    column is not stored as views."""
     arrow = values.rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arrow, pa.ChunkedArray):
         arrow = arrow.combine_chunks()
@@ -254,7 +255,26 @@ def inline_views(values: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
     lens = np.ascontiguousarray(views[:, :4]).view("<i4").reshape(n).copy()
     if arrow.null_count:
         lens[~values.is_not_null().to_numpy()] = -1
-    return lens, views[:, 4:]
+    return lens, views
+
+
+def inline_digits(views: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows whose first ``width`` inline bytes are ASCII digits, the digit values as an (n, width) uint8 matrix,
+    meaningful on those rows): eight bytes at a time, a byte is a digit when its high nibble is 3 and adding 6
+    to it does not carry out of the low nibble."""
+    assert width <= INLINE
+    words = np.ascontiguousarray(views).view("<u8")  # (n, 2): length + bytes 0–3, bytes 4–11
+    ok = np.ones(views.shape[0], dtype=bool)
+    for k, lo, hi in ((0, 4, min(8, 4 + width)), (1, 0, max(0, width - 4))):
+        if hi <= lo:
+            continue
+        mask = np.uint64(sum(0xFF << (8 * b) for b in range(lo, hi)))
+        high, three, six = mask & np.uint64(0xF0F0F0F0F0F0F0F0), mask & np.uint64(0x3030303030303030), \
+            mask & np.uint64(0x0606060606060606)
+        w = words[:, k]
+        ok &= ((w & high) == three) & (((w + six) & high) == three)
+    nibbles = (words & np.uint64(0x0F0F0F0F0F0F0F0F)).view(np.uint8).reshape(-1, 16)
+    return ok, nibbles[:, 4:4 + width]
 
 
 def check_digit_fail_numpy(values: pl.Series, kind: str, *, skip_remainder_one: bool = False) -> pl.Series:
@@ -263,11 +283,12 @@ def check_digit_fail_numpy(values: pl.Series, kind: str, *, skip_remainder_one: 
     lo, hi = CHECK_LENGTH[kind]
     views = inline_views(values)
     if views is not None:
-        lens, inline = views
+        lens, raw = views
         fail = lens >= 0  # failing until proven valid
         for length in np.unique(lens[(lens >= lo) & (lens <= min(hi, INLINE))]).tolist():
             where = np.flatnonzero(lens == length)
-            fail[where] = _fail_digits(inline[where, :length], length, kind, skip_remainder_one)
+            isdig, digits = inline_digits(raw[where], length)
+            fail[where] = ~isdig | _wrong_digit(digits, length, kind, skip_remainder_one)
         if hi <= INLINE or not (lens > INLINE).any():
             return pl.Series(fail)
     lens = values.str.len_bytes().fill_null(0).to_numpy()
@@ -287,13 +308,13 @@ def _fail_same_length(values: pl.Series, length: int, kind: str, skip_remainder_
     n = len(values)
     offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int64)[arrow.offset:arrow.offset + n + 1]
     data = np.frombuffer(arrow.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    return _fail_digits(data.reshape(n, length), length, kind, skip_remainder_one)
-
-
-def _fail_digits(raw: np.ndarray, length: int, kind: str, skip_remainder_one: bool) -> np.ndarray:
-    """Check-digit failures of an (n, length) matrix of ASCII bytes."""
-    digits = raw.astype(np.int16) - 48
+    digits = data.reshape(n, length).astype(np.int16) - 48
     isdig = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    return ~isdig | _wrong_digit(digits, length, kind, skip_remainder_one)
+
+
+def _wrong_digit(digits: np.ndarray, length: int, kind: str, skip_remainder_one: bool) -> np.ndarray:
+    """Wrong check digits of an (n, length) matrix of digit values (rows that are not all digits: any answer)."""
     weights = np.array([_weight(kind, length - 1 - j) for j in range(length - 1)], dtype=np.float32)
     total = (np.clip(digits[:, :-1], 0, 9).astype(np.float32) @ weights).astype(np.int64)  # exact: Σ < 2**24
     r = total % 11
@@ -301,7 +322,7 @@ def _fail_digits(raw: np.ndarray, length: int, kind: str, skip_remainder_one: bo
     wrong = cd != digits[:, -1]
     if skip_remainder_one and kind == "atena":
         wrong |= r == 1
-    return ~isdig | wrong
+    return wrong
 
 
 def _full_years(code: int) -> tuple[int, int]:
@@ -334,20 +355,24 @@ def date_cheap_fail(col: pl.Expr, style: str) -> pl.Expr:
     return col.is_not_null() & ~ok.fill_null(False)
 
 
+#: Days per month as :func:`date_cheap_fail` counts them (February 28), for any two nibbles read as a month.
+_CHEAP_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] + [0] * 243, dtype=np.int16)
+
+
 def date_cheap_fail_numpy(values: pl.Series, style: str) -> pl.Series:
     """:func:`date_cheap_fail` with numpy on the inline bytes of the values: the same flags for values of
     exactly the style's width in ASCII digits, and every other non-null value flagged."""
     views = inline_views(values) if style != "seireki-sep" else None
     if views is None:
         return pl.DataFrame({"v": values}).select(date_cheap_fail(pl.col("v"), style)).to_series()
-    lens, inline = views
+    lens, raw = views
     width = {"seireki": 8, "wareki1": 7, "wareki2": 8}[style]
-    d = inline[:, :width].astype(np.int16) - 48
-    ok = (lens == width) & ((d >= 0) & (d <= 9)).all(axis=1)
+    isdig, digits = inline_digits(raw, width)
+    d = digits.astype(np.int16)
+    ok = (lens == width) & isdig
     m = d[:, width - 4] * 10 + d[:, width - 3]
     day = d[:, width - 2] * 10 + d[:, width - 1]
-    dim = 31 - (m == 2) * 3 - np.isin(m, (4, 6, 9, 11))
-    ok &= (m >= 1) & (m <= 12) & (day >= 1) & (day <= dim)
+    ok &= (day >= 1) & (day <= _CHEAP_DAYS[m])  # months 0 and 13– have no days
     if style == "seireki":
         ok &= d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3] >= SEIREKI_MIN_YEAR
     else:
