@@ -285,7 +285,14 @@ def check_digit_fail_numpy(values: pl.Series, kind: str, *, skip_remainder_one: 
     if views is not None:
         lens, raw = views
         fail = lens >= 0  # failing until proven valid
-        for length in np.unique(lens[(lens >= lo) & (lens <= min(hi, INLINE))]).tolist():
+        checked = lens[(lens >= lo) & (lens <= min(hi, INLINE))]
+        lengths = [] if checked.size == 0 else [int(checked[0])] if checked.min() == checked.max() else \
+            np.unique(checked).tolist()
+        for length in lengths:
+            if len(lengths) == 1:  # the usual case: every row at once, keeping the answer on rows of this length
+                isdig, digits = inline_digits(raw, length)
+                fail &= (lens != length) | ~isdig | _wrong_digit(digits, length, kind, skip_remainder_one)
+                continue
             where = np.flatnonzero(lens == length)
             isdig, digits = inline_digits(raw[where], length)
             fail[where] = ~isdig | _wrong_digit(digits, length, kind, skip_remainder_one)
@@ -316,7 +323,7 @@ def _fail_same_length(values: pl.Series, length: int, kind: str, skip_remainder_
 def _wrong_digit(digits: np.ndarray, length: int, kind: str, skip_remainder_one: bool) -> np.ndarray:
     """Wrong check digits of an (n, length) matrix of digit values (rows that are not all digits: any answer)."""
     weights = np.array([_weight(kind, length - 1 - j) for j in range(length - 1)], dtype=np.float32)
-    total = (np.clip(digits[:, :-1], 0, 9).astype(np.float32) @ weights).astype(np.int64)  # exact: Σ < 2**24
+    total = (digits[:, :-1].astype(np.float32) @ weights).astype(np.int64)  # exact: |Σ| < 2**24
     r = total % 11
     cd = (11 - r) % 10 if kind == "lg_code" else np.where(r <= 1, 0, 11 - r)
     wrong = cd != digits[:, -1]
