@@ -13,7 +13,7 @@ from linkage_helpers import Clerk, person
 from lgcloud.config import Settings
 from lgcloud.db import Database
 from lgcloud.linkage import feed
-from lgcloud.linkage.signal import OutboxListener
+from lgcloud.linkage.signal import OutboxListener, parse
 from lgcloud.residents.commands import AddressInput, MoveIn
 from lgcloud.residents.services import record_ido
 from lgcloud.tenancy import services
@@ -88,14 +88,27 @@ def test_long_poll_sleeps_until_the_commit_on_postgresql(
         while not app.state.feed_wakeups.listening and time.monotonic() < deadline:
             time.sleep(0.02)
         assert app.state.feed_wakeups.listening
-        timer = threading.Timer(0.5, Clerk(pg_database, pg_tenants.a).move_in)
+        clerk = Clerk(pg_database, pg_tenants.a)
+        timer = threading.Timer(0.5, clerk.move_in)
         timer.start()
         started = time.monotonic()
         response = client.get(f"/api/v1/municipalities/{pg_tenants.a}/events", params={"wait": 10})
         timer.join()
-    assert [e["lgcloudseq"] for e in response.json()["events"]] == [1]
-    assert time.monotonic() - started < 5
-    assert len(reads) == 2, reads
+        assert [e["lgcloudseq"] for e in response.json()["events"]] == [1]
+        assert time.monotonic() - started < 5
+        assert len(reads) == 2, reads  # the first read found nothing, the second after the commit
+        # Seq 1 was announced: a request for what follows it sleeps without reading first.
+        reads.clear()
+        timer = threading.Timer(0.5, clerk.move_in, kwargs={"shimei": "山田　花子"})
+        timer.start()
+        response = client.get(f"/api/v1/municipalities/{pg_tenants.a}/events", params={"wait": 10, "after": 1})
+        timer.join()
+        assert [e["lgcloudseq"] for e in response.json()["events"]] == [2]
+        assert len(reads) == 1, reads
+
+
+def test_notification_payload() -> None:
+    assert parse("182079:42") == ("182079", 42)
 
 
 def _move_in_command() -> MoveIn:

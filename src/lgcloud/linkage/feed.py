@@ -23,6 +23,10 @@ from lgcloud.tenancy.audit import record_audit
 MAX_LIMIT = 1000
 MAX_WAIT_SECONDS = 30.0
 POLL_INTERVAL = 0.05
+#: A long poll woken by a commit waits this long before reading, so that a busy municipality's next
+#: commits come in the same page: at 25 異動/s per municipality pages carry ~2 events instead of 1,
+#: halving the requests, for 50 ms of latency (PostgreSQL; SQLite reads every POLL_INTERVAL).
+COALESCE_SECONDS = 0.05
 
 
 class FeedError(LgcloudError):

@@ -1,7 +1,7 @@
 """Wake-ups when events are committed, so the worker and the long-poll feed need not poll the outbox.
 
-On PostgreSQL a trigger on ``residents_outbox`` sends ``NOTIFY lgcloud_outbox, '<lg_code>'`` at commit
-(revision ``0710_outbox_notify``). :class:`OutboxListener` (blocking, for the worker) and
+On PostgreSQL a trigger on ``residents_outbox`` sends ``NOTIFY lgcloud_outbox, '<lg_code>:<seq>'`` at
+commit (revision ``0710_outbox_notify``). :class:`OutboxListener` (blocking, for the worker) and
 :class:`FeedWakeups` (asyncio, for the web process) hold one ``LISTEN`` connection each. A lost
 connection is not fatal: the listeners say so, and their callers fall back to reading on a timer until
 it is back. Notifications only say *where* to look; the outbox stays the truth, so a missed one costs
@@ -24,6 +24,12 @@ log = get_logger(__name__)
 
 CHANNEL = "lgcloud_outbox"
 RECONNECT_SECONDS = 1.0
+
+
+def parse(payload: str) -> tuple[str, int]:
+    """``'182079:42'`` → (municipality, highest seq committed)."""
+    lg_code, _, seq = payload.partition(":")
+    return lg_code, int(seq or 0)
 
 
 def listen_url(database: Database) -> str | None:
@@ -62,9 +68,9 @@ class OutboxListener:
             time.sleep(min(timeout, RECONNECT_SECONDS) if self._url else timeout)
             return set()
         try:
-            woken = {n.payload for n in self._conn.notifies(timeout=timeout, stop_after=1)}
+            woken = {parse(n.payload)[0] for n in self._conn.notifies(timeout=timeout, stop_after=1)}
             if woken:
-                woken.update(n.payload for n in self._conn.notifies(timeout=0))
+                woken.update(parse(n.payload)[0] for n in self._conn.notifies(timeout=0))
             return woken
         except psycopg.Error as exc:
             log.warning("outbox listener lost its connection", error=str(exc))
@@ -82,12 +88,14 @@ class FeedWakeups:
 
     A request takes a :meth:`ticket` *before* reading, then waits on it when the read was empty; a
     notification sets the ticket and hands out a fresh one, so an event committed between the read
-    and the wait is never slept through.
+    and the wait is never slept through. While the connection holds, the highest seq announced per
+    municipality is known, so a request already past it can skip its first read (:meth:`nothing_after`).
     """
 
     def __init__(self, database: Database) -> None:
         self._url = listen_url(database)
         self._tickets: dict[str, asyncio.Event] = {}
+        self._heads: dict[str, int] = {}  # announced since the connection was (re)made
         self._task: asyncio.Task[None] | None = None
         self.listening = False
 
@@ -104,6 +112,12 @@ class FeedWakeups:
 
     def ticket(self, lg_code: str) -> asyncio.Event:
         return self._tickets.setdefault(lg_code, asyncio.Event())
+
+    def nothing_after(self, lg_code: str, cursor: int) -> bool:
+        """True when no event after ``cursor`` can have been committed without this listener hearing of
+        it yet. Unknown (no announcement since connecting) is False: the caller reads."""
+        head = self._heads.get(lg_code)
+        return self.listening and head is not None and cursor >= head
 
     async def wait(self, ticket: asyncio.Event, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -124,12 +138,16 @@ class FeedWakeups:
             try:
                 async with await psycopg.AsyncConnection.connect(self._url, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
+                    self._heads.clear()
                     self.listening = True
                     self._wake_all()  # whatever was committed while we were not listening
                     async for notification in conn.notifies():
-                        self._wake(notification.payload)
+                        lg_code, seq = parse(notification.payload)
+                        self._heads[lg_code] = max(seq, self._heads.get(lg_code, 0))
+                        self._wake(lg_code)
             except psycopg.Error as exc:
                 log.warning("feed listener lost its connection", error=str(exc))
             self.listening = False
+            self._heads.clear()
             self._wake_all()  # waiters fall back to reading on a timer
             await asyncio.sleep(RECONNECT_SECONDS)

@@ -91,11 +91,15 @@ async def read_events(
     wakeups: FeedWakeups | None = getattr(request.app.state, "feed_wakeups", None)
     while True:
         ticket = wakeups.ticket(ctx.lg_code) if wakeups else None
-        page = await run_in_threadpool(feed.poll, ctx.db, req, final=time.monotonic() >= deadline)
-        if page is not None:
-            break
+        final = time.monotonic() >= deadline
+        if final or not (wakeups and wakeups.nothing_after(ctx.lg_code, req.after)):
+            page = await run_in_threadpool(feed.poll, ctx.db, req, final=final)
+            if page is not None:
+                break
         if wakeups and ticket and wakeups.listening:  # PostgreSQL: sleep until a commit says so
             await wakeups.wait(ticket, deadline - time.monotonic())
+            if ticket.is_set():  # let the commits right behind it join the page (fewer, fuller pages)
+                await asyncio.sleep(max(0.0, min(feed.COALESCE_SECONDS, deadline - time.monotonic())))
         else:
             await asyncio.sleep(feed.POLL_INTERVAL)
     response = JSONResponse(page.as_json())

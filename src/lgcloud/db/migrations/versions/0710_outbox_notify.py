@@ -1,10 +1,10 @@
 """連携: wake listeners when events are committed (PostgreSQL ``NOTIFY``), instead of polling.
 
-A statement-level trigger on ``residents_outbox`` sends one ``NOTIFY lgcloud_outbox, '<lg_code>'`` per
-municipality written by the statement. PostgreSQL delivers notifications only at commit and folds
-duplicates within a transaction, so a listener hears each committed batch once and never an event
-that was rolled back. The payload is only the municipality code: listeners are lgcloud's own worker
-and web processes, which then read the outbox under that tenant's row-level security.
+A statement-level trigger on ``residents_outbox`` sends one ``NOTIFY lgcloud_outbox, '<lg_code>:<seq>'``
+per municipality written by the statement (``seq``: the highest it wrote). PostgreSQL delivers
+notifications only at commit, so a listener never hears of an event that was rolled back. The payload
+names no person: listeners are lgcloud's own worker and web processes, which then read the outbox under
+that tenant's row-level security.
 
 Revision ID: 0710_outbox_notify
 Revises: 0700_linkage
@@ -30,7 +30,8 @@ def upgrade() -> None:
         f"""
         CREATE FUNCTION lgcloud_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            PERFORM pg_notify('{CHANNEL}', lg_code) FROM (SELECT DISTINCT lg_code FROM inserted) AS written;
+            PERFORM pg_notify('{CHANNEL}', lg_code || ':' || top)
+            FROM (SELECT lg_code, max(seq) AS top FROM inserted GROUP BY lg_code) AS written;
             RETURN NULL;
         END $$
         """
