@@ -83,7 +83,7 @@ def writer(app: str, owner: str, codes: list[str], rate: float, seconds: float, 
     out.put("ready")
     start_at = start.get()
     time.sleep(max(0.0, start_at - time.time()))
-    began = time.time()
+    began, cpu_began = time.time(), time.process_time()
     while time.time() - began < seconds:
         due = began + n / rate
         if due > time.time():
@@ -96,6 +96,7 @@ def writer(app: str, owner: str, codes: list[str], rate: float, seconds: float, 
         t1 = time.time()
         out.put((lg, result.rows[0].atena_no, result.rows[0].rireki_no, t1, t1 - t0))
         n += 1
+    out.put(("cpu", time.process_time() - cpu_began))
     out.put(None)
     database.dispose()
 
@@ -218,10 +219,58 @@ def consume(base: str, lg: str, token: str, after: str, seen: Seen, stop: thread
 # --- the run --------------------------------------------------------------------------------------
 
 
+class CpuWatch:
+    """CPU seconds used during the write phase by each part: writers (reported by themselves), the web
+    and worker processes, this process (consumers, receiver) and every PostgreSQL backend."""
+
+    def __init__(self, roles: dict[str, int] | None = None) -> None:
+        self.roles = roles or {}
+        self.writers = 0.0
+        self.used: dict[str, float] = {}
+        self._began: dict[str, float] = {}
+
+    def _sample(self) -> dict[str, float]:
+        import psutil
+
+        def cpu(proc: psutil.Process) -> float:
+            try:
+                times = proc.cpu_times()
+                return times.user + times.system
+            except psutil.Error:
+                return 0.0
+
+        found = {role: cpu(psutil.Process(pid)) for role, pid in self.roles.items()}
+        found["bench (consumers, receiver)"] = cpu(psutil.Process())
+        found["PostgreSQL"] = sum(cpu(p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres")
+        return found
+
+    def start(self) -> None:
+        self._began, self._t0 = self._sample(), time.monotonic()
+
+    def stop(self) -> None:
+        ended = self._sample()
+        self.seconds = time.monotonic() - self._t0
+        self.used = {"writers": self.writers, **{k: ended[k] - self._began.get(k, 0.0) for k in ended}}
+
+    def report(self, events: int) -> str:
+        parts = ", ".join(f"{k} {v / max(events, 1) * 1000:.2f}" for k, v in self.used.items())
+        total = sum(self.used.values())
+        return (f"CPU ms per 異動 (its event read and delivered): {parts}; total {total / max(events, 1) * 1000:.2f} "
+                f"= {total / self.seconds:.2f} of {os.cpu_count()} cores")  # fmt: skip
+
+
 def write_phase(
-    ctx: Any, app: str, owner: str, codes: list[str], args: argparse.Namespace, rate: float, seconds: float
+    ctx: Any,
+    app: str,
+    owner: str,
+    codes: list[str],
+    args: argparse.Namespace,
+    rate: float,
+    seconds: float,
+    watch: CpuWatch | None = None,
 ) -> tuple[dict[tuple[str, str, int], float], list[float]]:
     """Writer processes: warm up, start together, enter 異動 at ``rate``; returns commit times and latencies."""
+    watch = watch or CpuWatch()
     queue, starts = ctx.Queue(), ctx.Queue()
     shards = [codes[i :: args.writers] for i in range(args.writers)]
     writers = [ctx.Process(target=writer, args=(app, owner, shard, rate / args.writers, seconds, starts, queue))
@@ -237,14 +286,19 @@ def write_phase(
     commits: dict[tuple[str, str, int], float] = {}
     took: list[float] = []
     finished = 0
+    watch.start()
     while finished < len(writers):
         item = queue.get()
         if item is None:
             finished += 1
             continue
+        if item[0] == "cpu":
+            watch.writers += item[1]
+            continue
         lg, atena, rireki, committed, duration = item
         commits[(lg, atena, rireki)] = committed
         took.append(duration)
+    watch.stop()
     for proc in writers:
         proc.join(timeout=10)
     return commits, took
@@ -345,7 +399,8 @@ def run(app: str, owner: str, args: argparse.Namespace) -> dict[str, Any]:
     for _ in range(args.workers):
         procs.append(ctx.Process(target=worker, args=(app, owner, tempfile.mkdtemp()), daemon=True))
         procs[-1].start()
-    commits, took = write_phase(ctx, app, owner, codes, args, args.rate, args.seconds)
+    watch = CpuWatch({"web": procs[0].pid, **{f"worker {i}": p.pid for i, p in enumerate(procs[1:], 1)}})
+    commits, took = write_phase(ctx, app, owner, codes, args, args.rate, args.seconds, watch)
     deadline = time.time() + 60
     while time.time() < deadline and not (commits.keys() <= pulled.at.keys() and commits.keys() <= hooked.at.keys()):
         time.sleep(0.2)
@@ -358,7 +413,8 @@ def run(app: str, owner: str, args: argparse.Namespace) -> dict[str, Any]:
     server.shutdown()
     pull = [pulled.at[k] - t for k, t in commits.items() if k in pulled.at]
     hook = [hooked.at[k] - t for k, t in commits.items() if k in hooked.at]
-    return {"pull": pull, "hook": hook, "took": took, "alone": len(alone) / args.calibrate, "drained": drained,
+    return {"cpu": watch.report(len(took)),
+            "pull": pull, "hook": hook, "took": took, "alone": len(alone) / args.calibrate, "drained": drained,
             "missing": (len(commits) - len(pull), len(commits) - len(hook))}  # fmt: skip
 
 
@@ -393,6 +449,7 @@ def main() -> int:
           f"load average {os.getloadavg()[0]:.1f}); not seen 60 s after the run: PULL {missing[0]}, "
           f"webhook {missing[1]}")  # fmt: skip
     print(f"capacity of the writers alone (no linkage running, unpaced): {found['alone']:.1f} 異動/s")
+    print(found["cpu"])
     print(f"drain from a full outbox ({args.drain:,} events, no writers): PULL {found['drained'][0]:,.0f} events/s, "
           f"webhook worker {found['drained'][1]:,.0f} deliveries/s")  # fmt: skip
     print(f"median lag ms: PULL {statistics.median(pull) * 1000:.1f}, webhook {statistics.median(hook) * 1000:.1f}; "
