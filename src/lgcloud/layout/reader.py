@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from lgcloud.layout.codec import REPLACEMENT, decode_marked
@@ -321,29 +322,27 @@ def _fast_column(col: pa.ChunkedArray, codec: str, bad_rows: list, special: list
     data = np.frombuffer(buffers[2], dtype=np.uint8)[offs[0]:offs[-1]] if buffers[2] is not None else \
         np.zeros(0, dtype=np.uint8)
     if data.size and data.max() >= 0x80:
-        seps = offs[1:] - offs[0] + np.arange(n, dtype=np.int32)  # where the LF after each value goes
-        joined = np.full(data.size + n, 10, dtype=np.uint8)
-        into = np.ones(joined.size, dtype=bool)
-        into[seps] = False
-        joined[into] = data
-        raw = joined.tobytes()
+        values = pa.ListArray.from_arrays(pa.array([0, n], pa.int32()), arr.view(pa.binary()))
+        raw = memoryview(pc.binary_join(values, b"\n")[0].as_buffer())  # the values with LF between them
         try:
-            text = raw.decode(codec)
+            text = str(raw, codec)
         except UnicodeDecodeError:
-            text, spans = decode_marked(raw, codec, (seps[:-1] + 1).tolist())
+            text, spans = decode_marked(bytes(raw), codec, (offs[1:-1] - offs[0] + np.arange(1, n)).tolist())
+            seps = offs[1:-1] - offs[0] + np.arange(n - 1)  # where the LF after each value but the last is
             bad_rows.append(np.searchsorted(seps, np.array([s for s, _e in spans], dtype=np.int64)))
         encoded = text.encode("utf-8")
         del text
         utf8 = np.frombuffer(encoded, dtype=np.uint8)
         lf = np.flatnonzero(utf8 == 10)
-        if lf.size != n:
+        if lf.size != n - 1:
             return None
         hit = _special_bytes_numpy(encoded)
         if hit.size:
             special.append(np.searchsorted(lf, hit))
         offs = np.empty(n + 1, dtype=np.int32)
         offs[0] = 0
-        offs[1:] = lf - np.arange(n)
+        offs[1:-1] = lf - np.arange(n - 1)
+        offs[-1] = utf8.size - (n - 1)
         data = utf8[utf8 != 10]
     elif arr.offset or offs[0]:
         offs = offs - offs[0]
