@@ -8,10 +8,11 @@ are evaluated at read time, so a protection set later also protects the earlier 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import and_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import as_utc
@@ -19,7 +20,7 @@ from lgcloud.linkage import vocabulary
 from lgcloud.linkage.catalogue import is_protection
 from lgcloud.linkage.outbox import OutboxEvent
 from lgcloud.residents.model import Ido, Row
-from lgcloud.residents.models import history, ido
+from lgcloud.residents.models import current, history, ido
 from lgcloud.residents.repository import ido_from, row_from
 
 SPECVERSION = "1.0"
@@ -29,8 +30,8 @@ SCHEMA_BASE = "https://lgcloud.jp/schemas/events/"
 #: CloudEvents extension attribute carrying the per-municipality sequence number (the cursor).
 SEQ_ATTRIBUTE = "lgcloudseq"
 
-#: (session, lg_code, 宛名番号s) → 宛名番号 → {"支援対象者": bool | None, "抑止": {処理: レベル}}
-ProtectionCheck = Callable[[Session, str, list[str]], dict[str, dict[str, Any]]]
+#: (session, lg_code, 宛名番号s, their current 世帯番号 if known) → 宛名番号 → {"支援対象者": bool | None, "抑止": …}
+ProtectionCheck = Callable[[Session, str, list[str], dict[str, str] | None], dict[str, dict[str, Any]]]
 
 
 def source_of(lg_code: str) -> str:
@@ -46,13 +47,16 @@ def iso_time(moment: datetime) -> str:
     return as_utc(moment).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def protection_flags(session: Session, lg_code: str, atena_nos: list[str]) -> dict[str, dict[str, Any]]:
-    """支援対象者 and the 抑止 told to other systems (一時解除 is never propagated), from lgcloud.protection."""
+def protection_flags(
+    session: Session, lg_code: str, atena_nos: list[str], households: dict[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """支援対象者 and the 抑止 told to other systems (一時解除 is never propagated), from lgcloud.protection.
+    ``households``: the persons' current 世帯番号 when the caller has read them already."""
     try:
         from lgcloud.protection.services import protection_states
     except ImportError:  # protection not installed: unknown, and consumers treat unknown as protected
         return {a: {"支援対象者": None, "同一世帯に支援対象者": None, "抑止": None} for a in atena_nos}
-    states = protection_states(session, lg_code, atena_nos) if atena_nos else {}
+    states = protection_states(session, lg_code, atena_nos, households=households) if atena_nos else {}
     return {
         a: {
             "支援対象者": s.support_target,
@@ -84,22 +88,37 @@ def _load_municipality(session: Session, lg_code: str) -> vocabulary.Municipalit
     return vocabulary.Municipality(lg_code, row[0], row[1])
 
 
-def _rows(session: Session, lg_code: str, events: Sequence[OutboxEvent]) -> dict[tuple[str, int], Row]:
+@dataclass
+class _Snapshots:
+    rows: dict[tuple[str, int], Row]
+    idos: dict[int, Ido]
+    households: dict[str, str]  # 宛名番号 → current 世帯番号, for the persons of ``rows``
+
+
+def _snapshots(session: Session, lg_code: str, events: Sequence[OutboxEvent]) -> _Snapshots:
+    """The history rows the events name, with their 異動 and the persons' current 世帯, in one statement
+    (an event's 異動 is the one that wrote its row; any other is read separately)."""
     keys = {(e.payload["atena_no"], int(e.payload["rireki_no"])) for e in events if "rireki_no" in e.payload}
-    if not keys:
-        return {}
-    stmt = select(history).where(
-        history.c.lg_code == lg_code, tuple_(history.c.atena_no, history.c.rireki_no).in_(sorted(keys))
-    )
-    return {(m["atena_no"], m["rireki_no"]): row_from(m) for m in session.execute(stmt).mappings()}
-
-
-def _idos(session: Session, lg_code: str, events: Sequence[OutboxEvent]) -> dict[int, Ido]:
-    ids = sorted({int(e.payload["ido_id"]) for e in events if e.payload.get("ido_id") is not None})
-    if not ids:
-        return {}
-    stmt = select(ido).where(ido.c.lg_code == lg_code, ido.c.ido_id.in_(ids))
-    return {m["ido_id"]: ido_from(m) for m in session.execute(stmt).mappings()}
+    found = _Snapshots({}, {}, {})
+    if keys:
+        ido_columns = [c.label(f"ido__{c.name}") for c in ido.c]
+        stmt = (
+            select(history, *ido_columns, current.c.setai_no.label("current_setai_no"))
+            .outerjoin(ido, and_(ido.c.lg_code == history.c.lg_code, ido.c.ido_id == history.c.ido_id))
+            .outerjoin(current, and_(current.c.lg_code == history.c.lg_code, current.c.atena_no == history.c.atena_no))
+            .where(history.c.lg_code == lg_code, tuple_(history.c.atena_no, history.c.rireki_no).in_(sorted(keys)))
+        )
+        for m in session.execute(stmt).mappings():
+            found.rows[(m["atena_no"], m["rireki_no"])] = row_from(m)
+            if m["ido__ido_id"] is not None:
+                found.idos[m["ido__ido_id"]] = ido_from({c.name: m[f"ido__{c.name}"] for c in ido.c})
+            if m["current_setai_no"] is not None:
+                found.households[m["atena_no"]] = m["current_setai_no"]
+    wanted = {int(e.payload["ido_id"]) for e in events if e.payload.get("ido_id") is not None}
+    if missing := sorted(wanted - found.idos.keys()):
+        stmt = select(ido).where(ido.c.lg_code == lg_code, ido.c.ido_id.in_(missing))
+        found.idos.update({m["ido_id"]: ido_from(m) for m in session.execute(stmt).mappings()})
+    return found
 
 
 def envelopes(
@@ -114,13 +133,15 @@ def envelopes(
     if not events:
         return []
     check = protection or protection_flags
-    rows, idos = _rows(session, lg_code, events), _idos(session, lg_code, events)
+    found = _snapshots(session, lg_code, events)
     place = municipality(session, lg_code)
-    flags = check(session, lg_code, sorted({e.subject for e in events if e.subject}))
+    subjects = sorted({e.subject for e in events if e.subject})
+    known = found.households if found.households.keys() >= set(subjects) else None  # else read them
+    flags = check(session, lg_code, subjects, known)
     unknown = {"支援対象者": None, "抑止": None}
     out = []
     for event in events:
-        data = _data(event, rows, idos, place, include_mynumber)
+        data = _data(event, found.rows, found.idos, place, include_mynumber)
         data.update(flags.get(event.subject or "", unknown))
         out.append(envelope(event, data))
     return out

@@ -74,11 +74,11 @@ def read_page(
     types: Sequence[str] = (),
     include_mynumber: bool = False,
 ) -> FeedPage:
-    """One page. The head is read *first*, so nothing committed meanwhile is skipped by a filter."""
-    head = outbox.head(session, lg_code)
-    if head <= after:  # the long poll's idle case: one cheap query
+    """One page. The head is read in the same snapshot as the events, so nothing committed meanwhile is
+    skipped by a filter."""
+    head, found = outbox.read_with_head(session, lg_code, after=after, limit=limit, types=types)
+    if head <= after:  # the long poll's idle case
         return FeedPage([], after, head)
-    found = outbox.read(session, lg_code, after=after, limit=limit, types=types, until=head)
     events = cloudevents.envelopes(session, lg_code, found, include_mynumber=include_mynumber)
     if len(found) == limit:
         next_cursor = found[-1].seq
