@@ -111,6 +111,8 @@ class RegistryView(Protocol):
 class Allocator(Protocol):
     def next_atena_no(self) -> str: ...
     def next_setai_no(self) -> str: ...
+    def reserve_numbers(self, count: int) -> None:
+        """A hint: exactly ``count`` numbers are about to be taken (one round trip instead of ``count``)."""
 
 
 @dataclass
@@ -338,6 +340,8 @@ def _entry(
     prev_postal: str | None,
 ) -> _Draft:
     ido_date = _ido_date(command, today)
+    new_household = not (command.to_setai_no or command.new_setai_no)
+    alloc.reserve_numbers(new_household + sum(not p.atena_no for p in command.persons))
     setai_no, is_new = _destination(view, alloc, command.to_setai_no, command.new_setai_no)
     heads = [p for p in command.persons if p.zokugara == HEAD]
     if is_new and len(heads) != 1:

@@ -77,6 +77,9 @@ class MemoryRegistry:
     def next_setai_no(self) -> str:
         raise ReplayError("replayed command without a recorded 世帯番号")
 
+    def reserve_numbers(self, count: int) -> None:
+        """Replayed commands carry their numbers: nothing to take."""
+
     def apply(self, record: Ido) -> list[Row]:
         planned = plan(parse_command(record.command), self, self, record.shori_date)
         self.idos[record.ido_id] = record

@@ -250,6 +250,7 @@ class SqlRegistry:
         # 宛名番号 → Row, or None for "no such person". Cleared by ``lock``, updated by ``append``.
         self._known: dict[str, Row | None] = {}
         self._new_households: set[str] = set()  # 世帯番号 taken from the counter in this transaction
+        self._reserved: list[int] = []  # counter values taken by reserve_numbers, not yet used
 
     # reads ----------------------------------------------------------------------------------------
 
@@ -378,19 +379,29 @@ class SqlRegistry:
             self._policy = str(row[0]) if row else "skip"
         return self._policy
 
-    def _next_number_value(self, counter: str) -> int:
-        """The counter's next value; on PostgreSQL the tenant's remainder-1 policy comes in the same
-        round trip the first time (read in this transaction, as before, never cached across them)."""
+    def reserve_numbers(self, count: int) -> None:
+        """Take the next ``count`` 宛名番号/世帯番号 values in one round trip; ``next_*_no`` use them first."""
+        if count > 1:
+            last = self._take_numbers(count)
+            self._reserved.extend(range(last - count + 1, last + 1))
+
+    def _take_numbers(self, count: int) -> int:
+        """The counter + ``count``; on PostgreSQL the tenant's remainder-1 policy comes in the same round
+        trip the first time (read in this transaction, as before, never cached across them)."""
         if self._policy is None and self.is_postgresql:
-            row = self.session.execute(_BUMP_WITH_POLICY, {"lg": self.lg_code, "counter": counter, "by": 1}).first()
+            params = {"lg": self.lg_code, "counter": "number", "by": count}
+            row = self.session.execute(_BUMP_WITH_POLICY, params).first()
             if row is not None:
                 self._policy = str(row[1]) if row[1] is not None else "skip"
                 return int(row[0])
-        return self.next_value(counter)
+        return self.next_value("number", count)
 
-    def _next_number(self, counter: str) -> str:
+    def _next_number_value(self) -> int:
+        return self._reserved.pop(0) if self._reserved else self._take_numbers(1)
+
+    def _next_number(self) -> str:
         while True:
-            value = self._next_number_value(counter)
+            value = self._next_number_value()
             policy = self.remainder_one_policy()
             body = str(value).zfill(NUMBER_BODY_WIDTH)
             if is_assignable_atena_body(body, policy):
@@ -399,12 +410,12 @@ class SqlRegistry:
     # 宛名番号 and 世帯番号 share one sequence, so no 世帯番号 ever equals a 宛名番号 (less confusion at the counter).
 
     def next_atena_no(self) -> str:
-        atena_no = self._next_number("number")
+        atena_no = self._next_number()
         self._known[atena_no] = None  # a number just taken from the counter has no record yet
         return atena_no
 
     def next_setai_no(self) -> str:
-        setai_no = self._next_number("number")
+        setai_no = self._next_number()
         self._new_households.add(setai_no)  # nobody lives in a 世帯 just numbered
         return setai_no
 
