@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, select, text, tuple_
+from sqlalchemy import and_, bindparam, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import as_utc
@@ -88,6 +88,19 @@ def _load_municipality(session: Session, lg_code: str) -> vocabulary.Municipalit
     return vocabulary.Municipality(lg_code, row[0], row[1])
 
 
+#: History rows by (宛名番号, 履歴番号), with the 異動 that wrote them (``ido__*``) and the person's current
+#: 世帯番号: prebuilt, every feed page and webhook batch runs it.
+_SNAPSHOTS = (
+    select(history, *(c.label(f"ido__{c.name}") for c in ido.c), current.c.setai_no.label("current_setai_no"))
+    .outerjoin(ido, and_(ido.c.lg_code == history.c.lg_code, ido.c.ido_id == history.c.ido_id))
+    .outerjoin(current, and_(current.c.lg_code == history.c.lg_code, current.c.atena_no == history.c.atena_no))
+    .where(
+        history.c.lg_code == bindparam("lg"),
+        tuple_(history.c.atena_no, history.c.rireki_no).in_(bindparam("keys", expanding=True)),
+    )
+)
+
+
 @dataclass
 class _Snapshots:
     rows: dict[tuple[str, int], Row]
@@ -101,14 +114,7 @@ def _snapshots(session: Session, lg_code: str, events: Sequence[OutboxEvent]) ->
     keys = {(e.payload["atena_no"], int(e.payload["rireki_no"])) for e in events if "rireki_no" in e.payload}
     found = _Snapshots({}, {}, {})
     if keys:
-        ido_columns = [c.label(f"ido__{c.name}") for c in ido.c]
-        stmt = (
-            select(history, *ido_columns, current.c.setai_no.label("current_setai_no"))
-            .outerjoin(ido, and_(ido.c.lg_code == history.c.lg_code, ido.c.ido_id == history.c.ido_id))
-            .outerjoin(current, and_(current.c.lg_code == history.c.lg_code, current.c.atena_no == history.c.atena_no))
-            .where(history.c.lg_code == lg_code, tuple_(history.c.atena_no, history.c.rireki_no).in_(sorted(keys)))
-        )
-        for m in session.execute(stmt).mappings():
+        for m in session.execute(_SNAPSHOTS, {"lg": lg_code, "keys": sorted(keys)}).mappings():
             found.rows[(m["atena_no"], m["rireki_no"])] = row_from(m)
             if m["ido__ido_id"] is not None:
                 found.idos[m["ido__ido_id"]] = ido_from({c.name: m[f"ido__{c.name}"] for c in ido.c})

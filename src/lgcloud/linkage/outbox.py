@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import utcnow
@@ -63,17 +63,28 @@ def read(
     return [_event(m) for m in session.execute(stmt).mappings()]
 
 
+def _read_with_head_statement(typed: bool) -> Any:
+    top = select(func.max(outbox.c.seq).label("head")).where(outbox.c.lg_code == bindparam("lg")).subquery("top")
+    match = and_(outbox.c.lg_code == bindparam("lg"), outbox.c.seq > bindparam("after"), outbox.c.seq <= top.c.head)
+    if typed:
+        match = and_(match, outbox.c.type.in_(bindparam("types", expanding=True)))
+    joined = top.outerjoin(outbox, match)
+    return select(top.c.head, outbox).select_from(joined).order_by(outbox.c.seq).limit(bindparam("limit"))
+
+
+#: Prebuilt (compiled once per process): without and with a type filter.
+_READ_WITH_HEAD = (_read_with_head_statement(False), _read_with_head_statement(True))
+
+
 def read_with_head(
     session: Session, lg_code: str, *, after: int, limit: int, types: Sequence[str] = ()
 ) -> tuple[int, list[OutboxEvent]]:
     """(head, events after ``after`` up to that head) in one statement, so in one snapshot: a filter that
     matches nothing still yields the head it was applied against."""
-    top = select(func.max(outbox.c.seq).label("head")).where(outbox.c.lg_code == lg_code).subquery("top")
-    match = and_(outbox.c.lg_code == lg_code, outbox.c.seq > after, outbox.c.seq <= top.c.head)
+    params: dict[str, Any] = {"lg": lg_code, "after": after, "limit": limit}
     if types:
-        match = and_(match, outbox.c.type.in_(list(types)))
-    stmt = select(top.c.head, outbox).select_from(top.outerjoin(outbox, match)).order_by(outbox.c.seq).limit(limit)
-    rows = list(session.execute(stmt).mappings())
+        params["types"] = list(types)
+    rows = list(session.execute(_READ_WITH_HEAD[bool(types)], params).mappings())
     head_seq = int(rows[0]["head"] or 0) if rows else 0
     return head_seq, [_event(m) for m in rows if m["seq"] is not None]
 

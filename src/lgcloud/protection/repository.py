@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, overload
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import as_utc
@@ -85,11 +86,21 @@ def _released_at(session: Session, lg_code: str, ids: list[int]) -> dict[int, da
     return {sid: aware(at) for sid, at in session.execute(stmt)}
 
 
+#: Prebuilt (compiled once per process): every feed page and webhook batch asks for its persons.
+_SUPPRESSIONS_OF = (
+    select(suppressions)
+    .where(suppressions.c.lg_code == bindparam("lg"), suppressions.c.target.in_(bindparam("targets", expanding=True)))
+    .order_by(suppressions.c.suppression_id)
+)
+
+
 def load_suppressions(session: Session, lg_code: str, targets: Iterable[str] | None = None) -> list[Suppression]:
-    stmt = select(suppressions).where(suppressions.c.lg_code == lg_code)
     if targets is not None:
-        stmt = stmt.where(suppressions.c.target.in_(list(targets)))
-    rows = list(session.execute(stmt.order_by(suppressions.c.suppression_id)).mappings())
+        found = session.execute(_SUPPRESSIONS_OF, {"lg": lg_code, "targets": list(targets)})
+    else:
+        stmt = select(suppressions).where(suppressions.c.lg_code == lg_code).order_by(suppressions.c.suppression_id)
+        found = session.execute(stmt)
+    rows = list(found.mappings())
     released = _released_at(session, lg_code, [r["suppression_id"] for r in rows])
     return [
         Suppression(
@@ -280,29 +291,38 @@ def support_ids_of(session: Session, lg_code: str, atena_nos: Iterable[str]) -> 
     return found
 
 
-def subjects_in_scope(
-    session: Session, lg_code: str, atena_nos: Iterable[str], setai_nos: Iterable[str]
-) -> list[tuple[str, int, str | None]]:
-    """(宛名番号, 支援措置 id, 世帯番号 or None) of every 支援措置 subject among ``atena_nos`` or among the current
-    住民 members of ``setai_nos``; the 世帯番号 is set for the latter."""
+@functools.cache
+def _subjects_in_scope_statement() -> Any:
+    """Built on first use (the residents tables are imported late, as in :func:`households_of`)."""
     from lgcloud.residents.models import current
 
     member = and_(
         current.c.lg_code == support_subjects.c.lg_code,
         current.c.atena_no == support_subjects.c.atena_no,
-        current.c.setai_no.in_(list(setai_nos)),
+        current.c.setai_no.in_(bindparam("setai_nos", expanding=True)),
         current.c.status == "住民",
     )
-    stmt = (
+    return (
         select(support_subjects.c.atena_no, support_subjects.c.support_id, current.c.setai_no)
         .select_from(support_subjects.outerjoin(current, member))
         .where(
-            support_subjects.c.lg_code == lg_code,
-            or_(support_subjects.c.atena_no.in_(list(atena_nos)), current.c.atena_no.is_not(None)),
+            support_subjects.c.lg_code == bindparam("lg"),
+            or_(
+                support_subjects.c.atena_no.in_(bindparam("atena_nos", expanding=True)),
+                current.c.atena_no.is_not(None),
+            ),
         )
         .order_by(support_subjects.c.atena_no, support_subjects.c.support_id)
     )
-    return [(a, int(i), s) for a, i, s in session.execute(stmt)]
+
+
+def subjects_in_scope(
+    session: Session, lg_code: str, atena_nos: Iterable[str], setai_nos: Iterable[str]
+) -> list[tuple[str, int, str | None]]:
+    """(宛名番号, 支援措置 id, 世帯番号 or None) of every 支援措置 subject among ``atena_nos`` or among the current
+    住民 members of ``setai_nos``; the 世帯番号 is set for the latter."""
+    params = {"lg": lg_code, "atena_nos": list(atena_nos), "setai_nos": list(setai_nos)}
+    return [(a, int(i), s) for a, i, s in session.execute(_subjects_in_scope_statement(), params)]
 
 
 def households_of(session: Session, lg_code: str, atena_nos: Iterable[str]) -> dict[str, str]:

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import as_utc, utcnow
@@ -339,11 +339,13 @@ def parse_token(text: str) -> tuple[str, str, str] | None:
 TOKEN_USE_GRANULARITY = timedelta(minutes=1)
 
 
+#: Prebuilt: every API call with a token runs it.
+_TOKEN = select(ApiToken).where(ApiToken.lg_code == bindparam("lg"), ApiToken.token_id == bindparam("token_id"))
+
+
 def resolve_token(session: Session, lg_code: str, token_id: str, secret: str) -> ApiToken | None:
     """The live token for these parts, or None. Must run with ``lg_code`` as tenant context."""
-    record = session.execute(
-        select(ApiToken).where(ApiToken.lg_code == lg_code, ApiToken.token_id == token_id)
-    ).scalar_one_or_none()
+    record = session.execute(_TOKEN, {"lg": lg_code, "token_id": token_id}).scalar_one_or_none()
     if record is None or not secrets.compare_digest(record.secret_hash, sha256(secret)):
         return None
     if record.revoked_at is not None or as_utc(record.expires_at) <= utcnow():
