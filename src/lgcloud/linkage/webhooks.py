@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text, tuple_, update
+from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -97,11 +97,21 @@ def _upsert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+_ACTIVE_SUBSCRIPTIONS = (
+    select(subscriptions)
+    .where(subscriptions.c.lg_code == bindparam("lg"), subscriptions.c.active.is_(True))
+    .order_by(subscriptions.c.sub_id)
+)
+#: SQLite: the write lock taken by the tick serialises workers instead of SKIP LOCKED.
+_LOCK_SUBSCRIPTIONS = {True: _ACTIVE_SUBSCRIPTIONS.with_for_update(skip_locked=True), False: _ACTIVE_SUBSCRIPTIONS}
+
+
 def _lock_subscriptions(session: Session, lg_code: str) -> list[Any]:
-    stmt = select(subscriptions).where(subscriptions.c.lg_code == lg_code, subscriptions.c.active.is_(True))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list(session.execute(stmt.order_by(subscriptions.c.sub_id)).mappings())
+    return list(session.execute(_LOCK_SUBSCRIPTIONS[_is_postgresql(session)], {"lg": lg_code}).mappings())
 
 
 def fan_out(session: Session, lg_code: str, now: datetime, policy: RetryPolicy, batch: int = 1000) -> list[Job]:
@@ -112,14 +122,11 @@ def fan_out(session: Session, lg_code: str, now: datetime, policy: RetryPolicy, 
     subs = _lock_subscriptions(session, lg_code)
     if not subs:
         return []
-    head = outbox.head(session, lg_code)
     lease = now + timedelta(seconds=policy.lease_seconds)
     queued: list[tuple[Any, outbox.OutboxEvent, int]] = []
     for sub in subs:
-        if head <= int(sub["cursor"]):
-            continue
         types = list(sub["event_types"] or [])
-        events = outbox.read(session, lg_code, after=int(sub["cursor"]), limit=batch, types=types, until=head)
+        head, events = outbox.read_with_head(session, lg_code, after=int(sub["cursor"]), limit=batch, types=types)
         if events:
             tries = _queue(session, lg_code, sub["sub_id"], events, now, lease)
             queued += [(sub, e, tries[e.seq]) for e in events]
@@ -170,34 +177,36 @@ def _queue(
 # --- claim, send, record ----------------------------------------------------------------------------
 
 
+_DUE = (
+    select(
+        deliveries.c.sub_id,
+        deliveries.c.seq,
+        deliveries.c.event_id,
+        deliveries.c.attempts,
+        deliveries.c.tries,
+        subscriptions.c.url,
+        subscriptions.c.secret,
+    )
+    .join(
+        subscriptions,
+        (subscriptions.c.lg_code == deliveries.c.lg_code) & (subscriptions.c.sub_id == deliveries.c.sub_id),
+    )
+    .where(
+        deliveries.c.lg_code == bindparam("lg"),
+        deliveries.c.state == "pending",
+        deliveries.c.next_attempt_at <= bindparam("now"),
+        subscriptions.c.active.is_(True),
+    )
+    .order_by(deliveries.c.sub_id, deliveries.c.seq)
+    .limit(bindparam("batch"))
+)
+_CLAIM_DUE = {True: _DUE.with_for_update(of=deliveries, skip_locked=True), False: _DUE}
+
+
 def claim(session: Session, lg_code: str, now: datetime, policy: RetryPolicy) -> list[Job]:
     """Due deliveries of active subscriptions, leased to this worker, with their signed bodies built."""
-    stmt = (
-        select(
-            deliveries.c.sub_id,
-            deliveries.c.seq,
-            deliveries.c.event_id,
-            deliveries.c.attempts,
-            deliveries.c.tries,
-            subscriptions.c.url,
-            subscriptions.c.secret,
-        )
-        .join(
-            subscriptions,
-            (subscriptions.c.lg_code == deliveries.c.lg_code) & (subscriptions.c.sub_id == deliveries.c.sub_id),
-        )
-        .where(
-            deliveries.c.lg_code == lg_code,
-            deliveries.c.state == "pending",
-            deliveries.c.next_attempt_at <= now,
-            subscriptions.c.active.is_(True),
-        )
-        .order_by(deliveries.c.sub_id, deliveries.c.seq)
-        .limit(policy.batch)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=deliveries, skip_locked=True)
-    due = list(session.execute(stmt).mappings())
+    params = {"lg": lg_code, "now": now, "batch": policy.batch}
+    due = list(session.execute(_CLAIM_DUE[_is_postgresql(session)], params).mappings())
     if not due:
         return []
     lease = now + timedelta(seconds=policy.lease_seconds)
@@ -274,13 +283,21 @@ def record(session: Session, outcomes: list[Outcome], now: datetime, policy: Ret
         else:
             states.append(_record_failure(session, o, now, policy))
     for (lg_code, sub_id, status), seqs in ok.items():
-        session.execute(
-            update(deliveries)
-            .where(deliveries.c.lg_code == lg_code, deliveries.c.sub_id == sub_id, deliveries.c.seq.in_(seqs))
-            .values(state="delivered", delivered_at=now, last_error=None, last_status=status,
-                    attempts=deliveries.c.attempts + 1, tries=deliveries.c.tries + 1)
-        )  # fmt: skip
+        params = {"lg": lg_code, "sub": sub_id, "seqs": seqs, "now": now, "status": status}
+        session.execute(_MARK_DELIVERED, params)
     return states
+
+
+_MARK_DELIVERED = (
+    update(deliveries)
+    .where(
+        deliveries.c.lg_code == bindparam("lg"),
+        deliveries.c.sub_id == bindparam("sub"),
+        deliveries.c.seq.in_(bindparam("seqs", expanding=True)),
+    )
+    .values(state="delivered", delivered_at=bindparam("now"), last_error=None, last_status=bindparam("status"),
+            attempts=deliveries.c.attempts + 1, tries=deliveries.c.tries + 1)
+)  # fmt: skip
 
 
 def _record_failure(session: Session, outcome: Outcome, now: datetime, policy: RetryPolicy) -> str:
