@@ -168,6 +168,7 @@ class Seen:
     def __init__(self) -> None:
         self.at: dict[tuple[str, str, int], float] = {}
         self.lock = threading.Lock()
+        self.requests = 0  # PULL requests that returned events
 
     def mark(self, event: dict[str, Any]) -> None:
         lg = event["source"].rsplit(":", 1)[1]
@@ -213,6 +214,7 @@ def consume(base: str, lg: str, token: str, after: str, seen: Seen, stop: thread
                 continue
             for event in page["events"]:
                 seen.mark(event)
+            seen.requests += bool(page["events"])
             after = page["next_cursor"]
 
 
@@ -413,7 +415,7 @@ def run(app: str, owner: str, args: argparse.Namespace) -> dict[str, Any]:
     server.shutdown()
     pull = [pulled.at[k] - t for k, t in commits.items() if k in pulled.at]
     hook = [hooked.at[k] - t for k, t in commits.items() if k in hooked.at]
-    return {"cpu": watch.report(len(took)),
+    return {"cpu": watch.report(len(took)), "pages": pulled.requests,
             "pull": pull, "hook": hook, "took": took, "alone": len(alone) / args.calibrate, "drained": drained,
             "missing": (len(commits) - len(pull), len(commits) - len(hook))}  # fmt: skip
 
@@ -450,6 +452,7 @@ def main() -> int:
           f"webhook {missing[1]}")  # fmt: skip
     print(f"capacity of the writers alone (no linkage running, unpaced): {found['alone']:.1f} 異動/s")
     print(found["cpu"])
+    print(f"PULL pages with events: {found['pages']:,} ({len(pull) / max(found['pages'], 1):.1f} events per page)")
     print(f"drain from a full outbox ({args.drain:,} events, no writers): PULL {found['drained'][0]:,.0f} events/s, "
           f"webhook worker {found['drained'][1]:,.0f} deliveries/s")  # fmt: skip
     print(f"median lag ms: PULL {statistics.median(pull) * 1000:.1f}, webhook {statistics.median(hook) * 1000:.1f}; "
