@@ -17,7 +17,9 @@ file), ``__line`` (1-based physical line) and ``__off`` (byte offset of the reco
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import ctypes
 import io
 import queue
 import threading
@@ -620,6 +622,14 @@ def _batches(path: Path, fspec: FileSpec, dialect: Dialect, batch_bytes: int) ->
     if header_issues:  # a file with nothing but a wrong (or missing) header
         schema = {**{n: pl.String for n in fspec.names}, "__rec": pl.Int64, "__line": pl.Int64, "__off": pl.Int64}
         yield Batch(pl.DataFrame(schema=schema), header_issues, special_records=np.zeros(0, dtype=np.int64))
+
+
+def release_memory() -> None:
+    """Give memory the allocators cache from finished batches back to the system: pyarrow's pool, and glibc's
+    heaps (the decoded text and numpy temporaries of the reader), where ``malloc_trim`` exists."""
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _prefetched(source: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:

@@ -31,7 +31,7 @@ from lgcloud.layout.codec import (
 )
 from lgcloud.layout.dialect import Dialect
 from lgcloud.layout.model import Condition, FileSpec, Item, Layout, Rule
-from lgcloud.layout.reader import Batch, issues_frame, iter_batches
+from lgcloud.layout.reader import Batch, issues_frame, iter_batches, release_memory
 
 #: Per-cell rules, most basic first; only the first failing one is reported for a cell.
 CELL_RULES = ["encoding", "encoding-trap", "gaiji-not-allowed", "gaiji-unmapped", "required", "type", "date",
@@ -322,6 +322,7 @@ class Validator:
                 if progress:
                     progress(batch.bytes)
         warnings: list[str] = []
+        release_memory()  # the batches are gone; the cross-record rules need room for the kept columns
         errors += self._cross_record(states, warnings)
         result = self._result(states, errors, gaiji, warnings)
         result.seconds = time.perf_counter() - started
@@ -344,9 +345,11 @@ class Validator:
         kept = self._kept_items(spec)
         if kept:
             small = {it.name for it in spec.items if it.type in ("code", "flag")}
+            # concat_str copies: a kept column must not hold on to the batch's buffers (the reader's fast path
+            # hands polars Arrow buffers without copying, and one small column would pin allocator segments)
             state.keep.append(frame.select(
                 pl.col("__rec").cast(pl.Int32), pl.col("__line").cast(pl.Int32), "__off",
-                *[pl.col(n).cast(pl.Categorical) if n in small else pl.col(n) for n in kept]))
+                *[pl.col(n).cast(pl.Categorical) if n in small else pl.concat_str([pl.col(n)]) for n in kept]))
         return errs, gaiji_rows
 
     def _candidates(self, frame: pl.DataFrame, plan: list, batch: Batch) -> tuple[pl.DataFrame, pl.DataFrame]:
