@@ -5,6 +5,7 @@ Every statement filters on ``lg_code`` explicitly (Citus routing; RLS is the sec
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -130,21 +131,29 @@ _INSERT_IDO = insert(ido)
 _INSERT_OUTBOX = insert(outbox)
 
 
-def _append_statements() -> tuple[Any, Any]:
-    """(first row of a person, next row): history INSERT as a CTE of the current pointer's INSERT /
-    UPDATE, every value a bind ``h_<column>`` (the pointer takes the same values as the new row)."""
-    new_row = insert(history).values({c.name: bindparam(f"h_{c.name}") for c in history.c}).cte("new_history")
-    pointer = {name: bindparam(f"h_{name}") for name in ("rireki_no", "setai_no", "status")}
-    first = insert(current).values(lg_code=bindparam("h_lg_code"), atena_no=bindparam("h_atena_no"), **pointer)
-    following = (
-        update(current)
-        .where(current.c.lg_code == bindparam("h_lg_code"), current.c.atena_no == bindparam("h_atena_no"))
-        .values(**pointer)
-    )
-    return first.add_cte(new_row), following.add_cte(new_row)
+#: PostgreSQL: the history row arrives as one JSON parameter and becomes a row of the table's own type, so
+#: the statement stays short (psycopg caches the conversion of statements under 50 parameters and 4 kB;
+#: with a bind per column it re-parsed ~110 of them for every 異動). The history INSERT is a
+#: data-modifying CTE of the current pointer's INSERT / UPDATE, whose foreign key to the new row is
+#: checked at the end of the statement.
+_NEW_HISTORY = """WITH new_history AS (
+    INSERT INTO residents_history SELECT * FROM json_populate_record(NULL::residents_history, CAST(:row AS json))
+    RETURNING lg_code, atena_no, rireki_no, setai_no, status)
+"""
+_APPEND_NEW = text(
+    _NEW_HISTORY + "INSERT INTO residents_current (lg_code, atena_no, rireki_no, setai_no, status) "
+    "SELECT lg_code, atena_no, rireki_no, setai_no, status FROM new_history"
+)
+_APPEND_NEXT = text(
+    _NEW_HISTORY + "UPDATE residents_current AS c SET rireki_no = n.rireki_no, setai_no = n.setai_no, "
+    "status = n.status FROM new_history AS n WHERE c.lg_code = n.lg_code AND c.atena_no = n.atena_no"
+)
 
 
-_APPEND_NEW, _APPEND_NEXT = _append_statements()
+def _json_value(value: Any) -> str:
+    if isinstance(value, date):  # date and datetime (timezone-aware): ISO 8601, as PostgreSQL reads them
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} in a history row")
 
 
 def _insert_ido_statements() -> tuple[Any, Any]:
@@ -220,6 +229,13 @@ _THREE_INFO = _current_rows_statement(
         )
     )
 )
+#: Whether anyone has a history row with these 3情報 (one narrow column, unlike the rows themselves).
+_THREE_INFO_ANY = select(history.c.atena_no).where(
+    history.c.lg_code == bindparam("lg"),
+    history.c.name_key == bindparam("name_key"),
+    history.c.sex == bindparam("sex"),
+    history.c.birth_date == bindparam("birth_date"),
+).limit(1)
 _BUMP = (
     update(counters)
     .where(counters.c.lg_code == bindparam("lg"), counters.c.name == bindparam("counter"))
@@ -331,6 +347,9 @@ class SqlRegistry:
     def find_by_three_info(self, shimei: str, sex: str, birth: date | None) -> list[Row]:
         key = keys.name_key(shimei)
         if key is None or birth is None:
+            return []
+        params = {"lg": self.lg_code, "name_key": key, "sex": sex, "birth_date": birth}
+        if self.session.execute(_THREE_INFO_ANY, params).first() is None:  # nearly always: no full rows to read
             return []
         return self._remember(self._rows(_THREE_INFO, name_key=key, sex=sex, birth_date=birth))
 
@@ -586,22 +605,15 @@ class SqlRegistry:
             **person_values(person),
             **search_keys(person),
         }
+        if self.is_postgresql:  # one statement: history row + current pointer
+            document = json.dumps(row, ensure_ascii=False, default=_json_value)
+            self.session.execute(_APPEND_NEW if latest is None else _APPEND_NEXT, {"row": document})
+            return Row(person, rireki_no, ido_id, change.valid_from)
+        self.session.execute(_INSERT_HISTORY, row)
         pointer = {"rireki_no": rireki_no, "setai_no": person.setai_no, "status": person.status.value}
         if latest is None:
-            move: Any = insert(current).values(lg_code=self.lg_code, atena_no=person.atena_no, **pointer)
+            self.session.execute(insert(current).values(lg_code=self.lg_code, atena_no=person.atena_no, **pointer))
         else:
-            move = (
-                update(current)
-                .where(current.c.lg_code == self.lg_code, current.c.atena_no == person.atena_no)
-                .values(**pointer)
-            )
-        if self.is_postgresql:
-            # One statement: the history row as a data-modifying CTE, the pointer as the main statement
-            # (its foreign key to the new row is checked at the end of the statement). Prebuilt, so
-            # compiled once per process.
-            stmt = _APPEND_NEW if latest is None else _APPEND_NEXT
-            self.session.execute(stmt, {f"h_{k}": v for k, v in row.items()})
-        else:
-            self.session.execute(_INSERT_HISTORY, row)
-            self.session.execute(move)
+            where = (current.c.lg_code == self.lg_code, current.c.atena_no == person.atena_no)
+            self.session.execute(update(current).where(*where).values(**pointer))
         return Row(person, rireki_no, ido_id, change.valid_from)
