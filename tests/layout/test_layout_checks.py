@@ -16,11 +16,20 @@ def _expr(values: list[str | None], expr) -> list[bool]:
     return pl.select(expr(pl.lit(pl.Series(values, dtype=pl.String)))).to_series().to_list()
 
 
-@pytest.mark.parametrize(("kind", "value"), [
-    ("mynumber", "123456789018"), ("mynumber", "023456789013"), ("mynumber", "983205673214"),
-    ("juminhyo_code", "12345678903"), ("lg_code", "131041"), ("lg_code", "131130"), ("lg_code", "182079"),
-    ("lg_code", "131016"), ("lg_code", "011002"),
-])
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("mynumber", "123456789018"),
+        ("mynumber", "023456789013"),
+        ("mynumber", "983205673214"),
+        ("juminhyo_code", "12345678903"),
+        ("lg_code", "131041"),
+        ("lg_code", "131130"),
+        ("lg_code", "182079"),
+        ("lg_code", "131016"),
+        ("lg_code", "011002"),
+    ],
+)
 def test_worked_examples(kind: str, value: str) -> None:
     assert checks.check_digit_ok(kind, value)
     wrong = value[:-1] + str((int(value[-1]) + 1) % 10)
@@ -57,8 +66,10 @@ def test_atena_remainder_one_policy() -> None:
 
 
 def test_nulls_never_fail() -> None:
-    assert checks.check_digit_fail_numpy(pl.Series([None, "123456789018"], dtype=pl.String),
-                                         "mynumber").to_list() == [False, False]
+    assert checks.check_digit_fail_numpy(pl.Series([None, "123456789018"], dtype=pl.String), "mynumber").to_list() == [
+        False,
+        False,
+    ]
 
 
 def _codes_exact(value: str, style: str) -> bool:
@@ -75,12 +86,31 @@ def test_exact_wareki_dates_match_lgcloud_codes(style: str) -> None:
     rng = random.Random(style)
     width = 7 if style == "wareki1" else 8
     era = (lambda e: str(e)) if style == "wareki1" else (lambda e: f"{e:02d}")
-    values = [f"{era(rng.randint(1, 5))}{rng.randint(1, 65):02d}{rng.randint(1, 13):02d}{rng.randint(1, 32):02d}"
-              for _ in range(3000)]
-    values += [f"{era(e)}{y:02d}{m:02d}{d:02d}" for e, y, m, d in [
-        (1, 45, 7, 30), (1, 45, 7, 31), (2, 1, 7, 29), (2, 1, 7, 30), (2, 15, 12, 25), (3, 1, 12, 24),
-        (3, 64, 1, 7), (3, 64, 1, 8), (4, 1, 1, 7), (4, 1, 1, 8), (4, 31, 4, 30), (4, 31, 5, 1), (5, 1, 4, 30),
-        (5, 1, 5, 1), (1, 5, 12, 31), (1, 6, 1, 1)]]
+    values = [
+        f"{era(rng.randint(1, 5))}{rng.randint(1, 65):02d}{rng.randint(1, 13):02d}{rng.randint(1, 32):02d}"
+        for _ in range(3000)
+    ]
+    values += [
+        f"{era(e)}{y:02d}{m:02d}{d:02d}"
+        for e, y, m, d in [
+            (1, 45, 7, 30),
+            (1, 45, 7, 31),
+            (2, 1, 7, 29),
+            (2, 1, 7, 30),
+            (2, 15, 12, 25),
+            (3, 1, 12, 24),
+            (3, 64, 1, 7),
+            (3, 64, 1, 8),
+            (4, 1, 1, 7),
+            (4, 1, 1, 8),
+            (4, 31, 4, 30),
+            (4, 31, 5, 1),
+            (5, 1, 4, 30),
+            (5, 1, 5, 1),
+            (1, 5, 12, 31),
+            (1, 6, 1, 1),
+        ]
+    ]
     assert all(len(v) == width for v in values)
     reference = [not _codes_exact(v, style) for v in values]
     fail, _ymd = checks.date_exprs(pl.col("v"), style, unknown_allowed=False, non_calendar_allowed=False)
@@ -89,15 +119,29 @@ def test_exact_wareki_dates_match_lgcloud_codes(style: str) -> None:
 
 
 def test_seireki_dates_and_unknown_forms() -> None:
-    values = ["20240229", "20230229", "19000229", "20000229", "20231301", "20230100", "20230000", "00000000",
-              "18991231", "2023-01-05", "2023/01/05", "2023-01/05"]
+    values = [
+        "20240229",
+        "20230229",
+        "19000229",
+        "20000229",
+        "20231301",
+        "20230100",
+        "20230000",
+        "00000000",
+        "18991231",
+        "2023-01-05",
+        "2023/01/05",
+        "2023-01/05",
+    ]
     for unknown in (False, True):
         for non_cal in (False, True):
             for style in ("seireki", "seireki-sep"):
                 fail, _ = checks.date_exprs(pl.col("v"), style, unknown_allowed=unknown, non_calendar_allowed=non_cal)
                 got = pl.DataFrame({"v": values}).select(fail).to_series().to_list()
-                want = [checks.parse_date(v, style, unknown_allowed=unknown, non_calendar_allowed=non_cal) is None
-                        for v in values]
+                want = [
+                    checks.parse_date(v, style, unknown_allowed=unknown, non_calendar_allowed=non_cal) is None
+                    for v in values
+                ]
                 assert got == want
     assert checks.parse_date("20230229", "seireki", non_calendar_allowed=True).non_calendar
     assert checks.parse_date("20230100", "seireki", unknown_allowed=True).unknown

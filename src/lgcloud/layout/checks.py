@@ -92,13 +92,13 @@ def check_digit_fail_expr(col: pl.Expr, kind: str, *, skip_remainder_one: bool =
 
 # ---------------------------------------------------------------------------------------- dates
 
+
 def _eras() -> dict[int, tuple[str, int, int, int]]:
     """元号 from ``lgcloud.codes`` (a new 元号 is a data change there): code → (name, base, first, last)."""
     out = {}
     for e in eras():
         last = 99991231 if e.end is None else e.end.year * 10000 + e.end.month * 100 + e.end.day
-        out[int(e.code)] = (e.name, e.first_year - 1, e.start.year * 10000 + e.start.month * 100 + e.start.day,
-                            last)
+        out[int(e.code)] = (e.name, e.first_year - 1, e.start.year * 10000 + e.start.month * 100 + e.start.day, last)
     return out
 
 
@@ -136,8 +136,9 @@ def _split(value: str, style: str) -> tuple[int | None, int, int, int] | None:
     return era, int(v[-6:-4]) if era is not None else int(v[:4]), int(v[-4:-2]), int(v[-2:])
 
 
-def parse_date(value: str, style: str, *, unknown_allowed: bool = False,
-               non_calendar_allowed: bool = False) -> ParsedDate | None:
+def parse_date(
+    value: str, style: str, *, unknown_allowed: bool = False, non_calendar_allowed: bool = False
+) -> ParsedDate | None:
     """Parse one date as the dialect writes it; None when it is not a valid date for the item."""
     parts = _split(value, style)
     if parts is None:
@@ -177,8 +178,7 @@ def parse_date(value: str, style: str, *, unknown_allowed: bool = False,
 def _date_parts_expr(col: pl.Expr, style: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
     """(shape ok, era or -1, year-in-style, month, day) as expressions."""
     if style == "seireki-sep":
-        shape = col.str.contains(r"^[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}$") & (
-            col.str.slice(4, 1) == col.str.slice(7, 1))
+        shape = col.str.contains(r"^[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}$") & (col.str.slice(4, 1) == col.str.slice(7, 1))
         col = col.str.replace_all("[-/]", "")
     else:
         width = {"seireki": 8, "wareki1": 7, "wareki2": 8}[style]
@@ -193,12 +193,18 @@ def _date_parts_expr(col: pl.Expr, style: str) -> tuple[pl.Expr, pl.Expr, pl.Exp
 
 def _days_in_month(year: pl.Expr, month: pl.Expr) -> pl.Expr:
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    return (pl.when(month == 2).then(pl.when(leap).then(29).otherwise(28))
-            .when(month.is_in([4, 6, 9, 11])).then(30).otherwise(31))
+    return (
+        pl.when(month == 2)
+        .then(pl.when(leap).then(29).otherwise(28))
+        .when(month.is_in([4, 6, 9, 11]))
+        .then(30)
+        .otherwise(31)
+    )
 
 
-def date_exprs(col: pl.Expr, style: str, *, unknown_allowed: bool,
-               non_calendar_allowed: bool) -> tuple[pl.Expr, pl.Expr]:
+def date_exprs(
+    col: pl.Expr, style: str, *, unknown_allowed: bool, non_calendar_allowed: bool
+) -> tuple[pl.Expr, pl.Expr]:
     """(fail, ymd) for a date column: ``fail`` is True on a non-null invalid value; ``ymd`` is the 西暦
     date as an integer YYYYMMDD (null when invalid or partly 不詳)."""
     shape, era, y, m, d = _date_parts_expr(col, style)
@@ -224,8 +230,10 @@ def date_exprs(col: pl.Expr, style: str, *, unknown_allowed: bool,
     month_ok = pl.when(m == 0).then(d == 0).otherwise(m <= 12)
     dim = _days_in_month(year, pl.when((m >= 1) & (m <= 12)).then(m).otherwise(1))
     day_ok = (d == 0) | (d <= dim) | ((d <= 31) & pl.lit(non_calendar_allowed))
-    ok = shape & ((zero_ok & pl.lit(unknown_allowed)) | (
-        ~all_zero & era_ok & month_ok & day_ok & (~unknown | pl.lit(unknown_allowed))))
+    ok = shape & (
+        (zero_ok & pl.lit(unknown_allowed))
+        | (~all_zero & era_ok & month_ok & day_ok & (~unknown | pl.lit(unknown_allowed)))
+    )
     fail = col.is_not_null() & ~ok.fill_null(False)
     ymd = pl.when(ok & ~unknown & ~all_zero).then(year * 10000 + m * 100 + d)
     return fail, ymd
@@ -251,7 +259,7 @@ def inline_views(values: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
     if arrow.type != pa.string_view():
         return None
     n = len(arrow)
-    views = np.frombuffer(arrow.buffers()[1], dtype=np.uint8).reshape(-1, 16)[arrow.offset:arrow.offset + n]
+    views = np.frombuffer(arrow.buffers()[1], dtype=np.uint8).reshape(-1, 16)[arrow.offset : arrow.offset + n]
     lens = np.ascontiguousarray(views[:, :4]).view("<i4").reshape(n).copy()
     if arrow.null_count:
         lens[~values.is_not_null().to_numpy()] = -1
@@ -269,12 +277,15 @@ def inline_digits(views: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray
         if hi <= lo:
             continue
         mask = np.uint64(sum(0xFF << (8 * b) for b in range(lo, hi)))
-        high, three, six = mask & np.uint64(0xF0F0F0F0F0F0F0F0), mask & np.uint64(0x3030303030303030), \
-            mask & np.uint64(0x0606060606060606)
+        high, three, six = (
+            mask & np.uint64(0xF0F0F0F0F0F0F0F0),
+            mask & np.uint64(0x3030303030303030),
+            mask & np.uint64(0x0606060606060606),
+        )
         w = words[:, k]
         ok &= ((w & high) == three) & (((w + six) & high) == three)
     nibbles = (words & np.uint64(0x0F0F0F0F0F0F0F0F)).view(np.uint8).reshape(-1, 16)
-    return ok, nibbles[:, 4:4 + width]
+    return ok, nibbles[:, 4 : 4 + width]
 
 
 def check_digit_fail_numpy(values: pl.Series, kind: str, *, skip_remainder_one: bool = False) -> pl.Series:
@@ -286,8 +297,13 @@ def check_digit_fail_numpy(values: pl.Series, kind: str, *, skip_remainder_one: 
         lens, raw = views
         fail = lens >= 0  # failing until proven valid
         checked = lens[(lens >= lo) & (lens <= min(hi, INLINE))]
-        lengths = [] if checked.size == 0 else [int(checked[0])] if checked.min() == checked.max() else \
-            np.unique(checked).tolist()
+        lengths = (
+            []
+            if checked.size == 0
+            else [int(checked[0])]
+            if checked.min() == checked.max()
+            else np.unique(checked).tolist()
+        )
         for length in lengths:
             if len(lengths) == 1:  # the usual case: every row at once, keeping the answer on rows of this length
                 isdig, digits = inline_digits(raw, length)
@@ -313,8 +329,8 @@ def _fail_same_length(values: pl.Series, length: int, kind: str, skip_remainder_
     if arrow.type != pa.large_string():
         arrow = pc.cast(arrow, pa.large_string())
     n = len(values)
-    offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int64)[arrow.offset:arrow.offset + n + 1]
-    data = np.frombuffer(arrow.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int64)[arrow.offset : arrow.offset + n + 1]
+    data = np.frombuffer(arrow.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     digits = data.reshape(n, length).astype(np.int16) - 48
     isdig = ((digits >= 0) & (digits <= 9)).all(axis=1)
     return ~isdig | _wrong_digit(digits, length, kind, skip_remainder_one)

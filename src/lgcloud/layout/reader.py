@@ -63,8 +63,15 @@ class Batch:
 
 
 def issue(record: int, line: int, offset: int, item: str | None, rule: str, value: str | None, msg: str) -> dict:
-    return {"record": record, "line": line, "byte_offset": offset, "item": item, "rule": rule,
-            "value": value, "message": msg}
+    return {
+        "record": record,
+        "line": line,
+        "byte_offset": offset,
+        "item": item,
+        "rule": rule,
+        "value": value,
+        "message": msg,
+    }
 
 
 def issues_frame(rows: list[dict]) -> pl.DataFrame:
@@ -128,8 +135,9 @@ def _csv_chunks(path: Path, dialect: Dialect, batch_bytes: int, skip: int, first
             base += cut
 
 
-def _make_chunk(data: bytes, arr: np.ndarray, nl: np.ndarray, term: np.ndarray, base: int, record: int,
-                line: int) -> _Chunk:
+def _make_chunk(
+    data: bytes, arr: np.ndarray, nl: np.ndarray, term: np.ndarray, base: int, record: int, line: int
+) -> _Chunk:
     starts = np.concatenate(([0], term[:-1] + 1)).astype(np.int64)
     ends = term.astype(np.int64).copy()
     if ends.size:
@@ -148,8 +156,16 @@ def _parse_utf8(payload: bytes, names: list[str], sep: str, quote: str | None) -
     schema = {n: pl.String for n in names}
     if not payload:
         return pl.DataFrame(schema=schema)
-    return pl.read_csv(payload, has_header=False, separator=sep, quote_char=quote, schema=schema,
-                       truncate_ragged_lines=True, raise_if_empty=False, null_values=[""])
+    return pl.read_csv(
+        payload,
+        has_header=False,
+        separator=sep,
+        quote_char=quote,
+        schema=schema,
+        truncate_ragged_lines=True,
+        raise_if_empty=False,
+        null_values=[""],
+    )
 
 
 def special_rows(payload: bytes, quote: str | None, encoding: str = "utf-8") -> np.ndarray:
@@ -176,8 +192,13 @@ def _special_bytes_numpy(payload: bytes) -> np.ndarray:
         return cand
     nxt = arr[np.minimum(cand + 1, arr.size - 1)]
     lead = arr[cand]
-    return cand[(lead == 0xEE) | ((lead == 0xEF) & (nxt <= 0xA3)) | ((lead == 0xF3) & (nxt >= 0xB0))
-                | ((lead == 0xF4) & (nxt <= 0x8F)) | ((lead == 0xC2) & (nxt == 0x80))]
+    return cand[
+        (lead == 0xEE)
+        | ((lead == 0xEF) & (nxt <= 0xA3))
+        | ((lead == 0xF3) & (nxt >= 0xB0))
+        | ((lead == 0xF4) & (nxt <= 0x8F))
+        | ((lead == 0xC2) & (nxt == 0x80))
+    ]
 
 
 def _lines_before(data: bytes, positions: np.ndarray) -> np.ndarray:
@@ -260,9 +281,16 @@ def _fast_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_issue
     width = len(names)
     data = chunk.data
     sep = dialect.sep.encode()
-    if (not FAST_CSV or dialect.codec not in FAST_CODECS or width < 2 or len(sep) != 1 or sep[0] >= 0x40
-            or sep in b"\r\n" or (dialect.quote and dialect.quote.encode() in data)
-            or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))):
+    if (
+        not FAST_CSV
+        or dialect.codec not in FAST_CODECS
+        or width < 2
+        or len(sep) != 1
+        or sep[0] >= 0x40
+        or sep in b"\r\n"
+        or (dialect.quote and dialect.quote.encode() in data)
+        or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))
+    ):
         return None
     issues = list(file_issues)
     n = int(chunk.starts.size)
@@ -277,7 +305,7 @@ def _fast_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_issue
             bounds = np.append(chunk.starts, len(data))
             gone = np.flatnonzero(~keep)
             cuts = [0, *[int(x) for i in gone.tolist() for x in (bounds[i], bounds[i + 1])], len(data)]
-            body = b"".join(data[cuts[k]:cuts[k + 1]] for k in range(0, len(cuts), 2))
+            body = b"".join(data[cuts[k] : cuts[k + 1]] for k in range(0, len(cuts), 2))
             if not body.endswith(b"\n"):
                 body += b"\n"
     try:
@@ -285,8 +313,10 @@ def _fast_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_issue
             pa.py_buffer(body),
             read_options=pacsv.ReadOptions(column_names=[f"c{j}" for j in range(width)]),
             parse_options=pacsv.ParseOptions(delimiter=dialect.sep, quote_char=False, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={f"c{j}": pa.string() for j in range(width)},
-                                                 check_utf8=False, strings_can_be_null=False))
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{j}": pa.string() for j in range(width)}, check_utf8=False, strings_can_be_null=False
+            ),
+        )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if table.num_rows != kept.size:
@@ -320,9 +350,12 @@ def _fast_column(col: pa.ChunkedArray, codec: str, bad_rows: list, special: list
     arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
     n = len(arr)
     buffers = arr.buffers()
-    offs = np.frombuffer(buffers[1], dtype=np.int32)[arr.offset:arr.offset + n + 1]
-    data = np.frombuffer(buffers[2], dtype=np.uint8)[offs[0]:offs[-1]] if buffers[2] is not None else \
-        np.zeros(0, dtype=np.uint8)
+    offs = np.frombuffer(buffers[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    data = (
+        np.frombuffer(buffers[2], dtype=np.uint8)[offs[0] : offs[-1]]
+        if buffers[2] is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
     if data.size and data.max() >= 0x80:
         values = pa.ListArray.from_arrays(pa.array([0, n], pa.int32()), arr.view(pa.binary()))
         raw = memoryview(pc.binary_join(values, b"\n")[0].as_buffer())  # the values with LF between them
@@ -357,8 +390,9 @@ def _fast_column(col: pa.ChunkedArray, codec: str, bad_rows: list, special: list
 def _counts_ok(frame: pl.DataFrame, payload: bytes, dialect: Dialect, names: list[str]) -> bool:
     total = payload.count(dialect.sep.encode())
     if dialect.quote and dialect.quote.encode() in payload:
-        inside = frame.select(pl.sum_horizontal(
-            pl.col(n).str.count_matches(dialect.sep, literal=True).sum() for n in names)).item()
+        inside = frame.select(
+            pl.sum_horizontal(pl.col(n).str.count_matches(dialect.sep, literal=True).sum() for n in names)
+        ).item()
         total -= int(inside or 0)
     return total == frame.height * (len(names) - 1)
 
@@ -375,8 +409,17 @@ def _field_count_issues(chunk: _Chunk, dialect: Dialect, width: int, issues: lis
             issues.append(issue(rec, line, off, None, "blank-row", "", "空行です"))
         else:
             raw = chunk.data[s:e].decode(dialect.codec, errors="replace")
-            issues.append(issue(rec, line, off, None, "field-count", raw[:200],
-                                f"項目数が {int(counts[i])} です(レイアウトは {width} 項目)"))
+            issues.append(
+                issue(
+                    rec,
+                    line,
+                    off,
+                    None,
+                    "field-count",
+                    raw[:200],
+                    f"項目数が {int(counts[i])} です(レイアウトは {width} 項目)",
+                )
+            )
     return keep
 
 
@@ -386,9 +429,15 @@ def _slow_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, bad: list)
     issues: list[dict] = []
     keep = _field_count_issues(chunk, dialect, len(names), issues)
     kept = np.flatnonzero(keep)
-    pieces = [chunk.data[int(chunk.starts[i]):int(chunk.ends[i])] for i in kept]
-    sub = _Chunk(b"\n".join(pieces) + (b"\n" if pieces else b""), chunk.base, chunk.starts[kept],
-                 chunk.ends[kept], chunk.lines[kept], chunk.first_record)
+    pieces = [chunk.data[int(chunk.starts[i]) : int(chunk.ends[i])] for i in kept]
+    sub = _Chunk(
+        b"\n".join(pieces) + (b"\n" if pieces else b""),
+        chunk.base,
+        chunk.starts[kept],
+        chunk.ends[kept],
+        chunk.lines[kept],
+        chunk.first_record,
+    )
     text2, _ = decode_marked(sub.data, dialect.codec, [0])
     payload = text2.encode("utf-8")
     frame = _parse_utf8(payload, names, dialect.sep, dialect.quote)
@@ -404,8 +453,14 @@ def _record_of(starts: np.ndarray, pos: int) -> int:
     return int(np.searchsorted(starts, pos, side="right") - 1)
 
 
-def _finish(frame: pl.DataFrame, chunk: _Chunk, bad: list, dialect: Dialect, issues: list[dict],
-            records: np.ndarray | None = None) -> Batch:
+def _finish(
+    frame: pl.DataFrame,
+    chunk: _Chunk,
+    bad: list,
+    dialect: Dialect,
+    issues: list[dict],
+    records: np.ndarray | None = None,
+) -> Batch:
     if records is None:
         records = chunk.first_record + np.arange(chunk.starts.size, dtype=np.int64)
     idx = records - chunk.first_record
@@ -426,14 +481,21 @@ def _csv_bad_bytes(batch: Batch, chunk: _Chunk, bad: list, records: np.ndarray) 
     ends = np.array([e for _s, e in bad], dtype=np.int64)
     idx = np.searchsorted(chunk.starts, pos, side="right") - 1
     first = np.unique(idx, return_index=True)[1]
-    per_rec = pl.DataFrame({"__rec": chunk.first_record + idx[first], "__pos": pos[first], "__end": ends[first],
-                            "__ci": idx[first]})
+    per_rec = pl.DataFrame(
+        {"__rec": chunk.first_record + idx[first], "__pos": pos[first], "__end": ends[first], "__ci": idx[first]}
+    )
     names = [c for c in batch.frame.columns if not c.startswith("__")]
     rows = batch.frame.join(per_rec, on="__rec", how="inner")
-    cells = rows.select("__rec", *[pl.when(pl.col(n).str.contains(REPLACEMENT, literal=True)).then(pl.col(n))
-                                   .alias(n) for n in names]) \
-        .unpivot(index="__rec", variable_name="__item", value_name="__value").drop_nulls("__value") \
-        .join(per_rec, on="__rec").sort("__rec", maintain_order=True)
+    cells = (
+        rows.select(
+            "__rec",
+            *[pl.when(pl.col(n).str.contains(REPLACEMENT, literal=True)).then(pl.col(n)).alias(n) for n in names],
+        )
+        .unpivot(index="__rec", variable_name="__item", value_name="__value")
+        .drop_nulls("__value")
+        .join(per_rec, on="__rec")
+        .sort("__rec", maintain_order=True)
+    )
     for row in cells.iter_rows(named=True):
         _add_bad(batch, chunk, row, row["__item"], row["__value"])
     missing = per_rec.join(cells.select("__rec"), on="__rec", how="anti")
@@ -445,9 +507,17 @@ def _add_bad(batch: Batch, chunk: _Chunk, row: dict, name: str | None, value: st
     s, e, ci = int(row["__pos"]), int(row["__end"]), int(row["__ci"])
     raw = chunk.data[s:e].hex(" ").upper()
     offset = chunk.base + s
-    batch.issues.append(issue(int(row["__rec"]), int(chunk.lines[ci]), offset, name, "encoding",
-                              value if name else raw,
-                              f"文字コードとして読めないバイト {raw} (ファイル先頭から {offset} バイト目)"))
+    batch.issues.append(
+        issue(
+            int(row["__rec"]),
+            int(chunk.lines[ci]),
+            offset,
+            name,
+            "encoding",
+            value if name else raw,
+            f"文字コードとして読めないバイト {raw} (ファイル先頭から {offset} バイト目)",
+        )
+    )
     if name:
         batch.bad_cells.append((int(row["__rec"]), name))
 
@@ -510,11 +580,18 @@ def _fixed_records(path: Path, geo: FixedGeometry, dialect: Dialect, batch_bytes
 def _decode_fixed_chunk(chunk: _Chunk, geo: FixedGeometry, dialect: Dialect) -> Batch:
     lengths = chunk.ends - chunk.starts
     good = lengths == geo.reclen
-    issues = [issue(chunk.first_record + int(i), int(chunk.lines[i]), chunk.base + int(chunk.starts[i]), None,
-                    "record-length" if lengths[i] else "blank-row",
-                    chunk.data[int(chunk.starts[i]):int(chunk.ends[i])].decode(dialect.codec, "replace")[:200],
-                    f"レコード長が {int(lengths[i])} バイトです(レイアウトは {geo.reclen} バイト)")
-              for i in np.flatnonzero(~good)]
+    issues = [
+        issue(
+            chunk.first_record + int(i),
+            int(chunk.lines[i]),
+            chunk.base + int(chunk.starts[i]),
+            None,
+            "record-length" if lengths[i] else "blank-row",
+            chunk.data[int(chunk.starts[i]) : int(chunk.ends[i])].decode(dialect.codec, "replace")[:200],
+            f"レコード長が {int(lengths[i])} バイトです(レイアウトは {geo.reclen} バイト)",
+        )
+        for i in np.flatnonzero(~good)
+    ]
     idx = np.flatnonzero(good)
     rows = _fixed_matrix(chunk, idx, geo)
     src, dst, seps = geo.expand_maps()
@@ -528,8 +605,17 @@ def _decode_fixed_chunk(chunk: _Chunk, geo: FixedGeometry, dialect: Dialect) -> 
         cols = np.flatnonzero(np.isin(out[r, dst], (0x1F, 0x0A, 0x0D)))
         j, inpos = geo.field_at(int(dst[cols[0]]))
         rec = chunk.first_record + int(idx[r])
-        issues.append(issue(rec, int(chunk.lines[idx[r]]), chunk.base + int(chunk.starts[idx[r]]) + inpos,
-                            geo.names[j], "encoding", None, "固定長レコードに制御文字(改行等)が含まれています"))
+        issues.append(
+            issue(
+                rec,
+                int(chunk.lines[idx[r]]),
+                chunk.base + int(chunk.starts[idx[r]]) + inpos,
+                geo.names[j],
+                "encoding",
+                None,
+                "固定長レコードに制御文字(改行等)が含まれています",
+            )
+        )
         bad_cells.append((rec, geo.names[j]))
         row = out[r, dst]
         row[np.isin(row, (0x1F, 0x0A, 0x0D))] = 0x20
@@ -556,9 +642,17 @@ def _decode_fixed_chunk(chunk: _Chunk, geo: FixedGeometry, dialect: Dialect) -> 
         rec = chunk.first_record + int(idx[r])
         offset = chunk.base + int(chunk.starts[idx[r]]) + inpos
         raw = out.reshape(-1)[s:e].tobytes().hex(" ").upper()
-        batch.issues.append(issue(rec, int(chunk.lines[idx[r]]), offset, geo.names[j], "encoding",
-                                  frame[r, geo.names[j]],
-                                  f"文字コードとして読めないバイト {raw} (ファイル先頭から {offset} バイト目)"))
+        batch.issues.append(
+            issue(
+                rec,
+                int(chunk.lines[idx[r]]),
+                offset,
+                geo.names[j],
+                "encoding",
+                frame[r, geo.names[j]],
+                f"文字コードとして読めないバイト {raw} (ファイル先頭から {offset} バイト目)",
+            )
+        )
         batch.bad_cells.append((rec, geo.names[j]))
     return batch
 
@@ -572,8 +666,8 @@ def _fixed_matrix(chunk: _Chunk, idx: np.ndarray, geo: FixedGeometry) -> np.ndar
     if step >= geo.reclen and np.all(np.diff(starts) == step) and starts[0] + step * starts.size <= arr.size + step:
         tail = int(starts[0]) + step * starts.size
         if tail <= arr.size:
-            return arr[int(starts[0]):tail].reshape(starts.size, step)[:, :geo.reclen]
-    return np.stack([arr[int(s):int(s) + geo.reclen] for s in starts])
+            return arr[int(starts[0]) : tail].reshape(starts.size, step)[:, : geo.reclen]
+    return np.stack([arr[int(s) : int(s) + geo.reclen] for s in starts])
 
 
 # --------------------------------------------------------------------------------------- public
@@ -593,16 +687,27 @@ def _skip_header(path: Path, fspec: FileSpec, dialect: Dialect) -> tuple[int, in
     found = next(csv.reader(io.StringIO(text), delimiter=dialect.sep, quotechar=dialect.quote or '"'), [])
     issues = []
     if found != fspec.names:
-        diff = [f"{i + 1}列目「{a}」≠「{b}」" for i, (a, b) in enumerate(zip(found, fspec.names, strict=False))
-                if a != b][:3]
-        issues.append(issue(-1, 1, skip, None, "header", text[:200],
-                            f"見出し行がレイアウトと一致しません({len(found)}項目/レイアウト{len(fspec.names)}項目) "
-                            + " ".join(diff)))
+        diff = [
+            f"{i + 1}列目「{a}」≠「{b}」" for i, (a, b) in enumerate(zip(found, fspec.names, strict=False)) if a != b
+        ][:3]
+        issues.append(
+            issue(
+                -1,
+                1,
+                skip,
+                None,
+                "header",
+                text[:200],
+                f"見出し行がレイアウトと一致しません({len(found)}項目/レイアウト{len(fspec.names)}項目) "
+                + " ".join(diff),
+            )
+        )
     return end + 1, 2, issues
 
 
-def iter_batches(path: str | Path, fspec: FileSpec, dialect: Dialect, *, batch_bytes: int = 8 << 20,
-                 prefetch: bool = True) -> Iterator[Batch]:
+def iter_batches(
+    path: str | Path, fspec: FileSpec, dialect: Dialect, *, batch_bytes: int = 8 << 20, prefetch: bool = True
+) -> Iterator[Batch]:
     """Read ``path`` as ``fspec`` written in ``dialect``, one :class:`Batch` at a time."""
     path = Path(path)
     batches = _batches(path, fspec, dialect, batch_bytes)

@@ -34,8 +34,20 @@ from lgcloud.layout.model import Condition, FileSpec, Item, Layout, Rule
 from lgcloud.layout.reader import Batch, issues_frame, iter_batches, release_memory
 
 #: Per-cell rules, most basic first; only the first failing one is reported for a cell.
-CELL_RULES = ["encoding", "encoding-trap", "gaiji-not-allowed", "gaiji-unmapped", "required", "type", "date",
-              "code", "length", "pattern", "check-digit", "range"]
+CELL_RULES = [
+    "encoding",
+    "encoding-trap",
+    "gaiji-not-allowed",
+    "gaiji-unmapped",
+    "required",
+    "type",
+    "date",
+    "code",
+    "length",
+    "pattern",
+    "check-digit",
+    "range",
+]
 RULE_TITLES = {
     "encoding": "文字コード不正(読めないバイト)",
     "encoding-trap": "文字コードの落とし穴(cp932 の 0x80/0xA0/0xFD–FF)",
@@ -61,10 +73,25 @@ RULE_TITLES = {
     "sequence": "連番の欠番・重複",
     "unique": "一意であるべき値の重複",
 }
-ERROR_SCHEMA = {"file": pl.String, "record": pl.Int64, "line": pl.Int64, "byte_offset": pl.Int64,
-                "item": pl.String, "rule": pl.String, "value": pl.String, "message": pl.String}
-GAIJI_SCHEMA = {"file": pl.String, "line": pl.Int64, "item": pl.String, "char": pl.String,
-                "codepoint": pl.String, "vendor_code": pl.String, "mapped_to": pl.String}
+ERROR_SCHEMA = {
+    "file": pl.String,
+    "record": pl.Int64,
+    "line": pl.Int64,
+    "byte_offset": pl.Int64,
+    "item": pl.String,
+    "rule": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+}
+GAIJI_SCHEMA = {
+    "file": pl.String,
+    "line": pl.Int64,
+    "item": pl.String,
+    "char": pl.String,
+    "codepoint": pl.String,
+    "vendor_code": pl.String,
+    "mapped_to": pl.String,
+}
 TYPE_PATTERNS = {
     "digits": "^[0-9]+$",
     "kana": "^[\u30a1-\u30f6\u30fc\u30fb\u3000 ]+$",
@@ -166,8 +193,9 @@ def _item_failures(item: Item, layout: Layout, dialect: Dialect, policy: str = "
         out.append(RuleCheck("pattern", c.is_not_null() & ~c.str.contains(f"^(?:{item.pattern})$")))
     if item.check_digit:
         kind, skip = item.check_digit, policy == "skip"
-        cheap = c.map_batches(lambda s: checks.check_digit_fail_numpy(s, kind, skip_remainder_one=skip),
-                              return_dtype=pl.Boolean)
+        cheap = c.map_batches(
+            lambda s: checks.check_digit_fail_numpy(s, kind, skip_remainder_one=skip), return_dtype=pl.Boolean
+        )
         out.append(RuleCheck("check-digit", checks.check_digit_fail_expr(c, kind, skip_remainder_one=skip), cheap))
     if item.minimum is not None or item.maximum is not None:
         num = c.cast(pl.Float64, strict=False)
@@ -206,8 +234,9 @@ def _type_checks(item: Item, c: pl.Expr, dialect: Dialect) -> list[RuleCheck]:
         return [RuleCheck("type", c.is_not_null() & c.cast(pl.Float64, strict=False).is_null())]
     if item.type == "date":
         style = item.date_style or dialect.date_style
-        fail, _ymd = checks.date_exprs(c, style, unknown_allowed=item.unknown_allowed,
-                                       non_calendar_allowed=item.non_calendar_allowed)
+        fail, _ymd = checks.date_exprs(
+            c, style, unknown_allowed=item.unknown_allowed, non_calendar_allowed=item.non_calendar_allowed
+        )
         cheap = c.map_batches(lambda s: checks.date_cheap_fail_numpy(s, style), return_dtype=pl.Boolean)
         return [RuleCheck("date", fail, cheap)]
     return []
@@ -275,8 +304,16 @@ class _FileState:
 class Validator:
     """Validate files of a layout written in a dialect; ``gaiji_map`` maps vendor 外字 → MJ code."""
 
-    def __init__(self, layout: Layout, dialect: Dialect, gaiji_map: dict[str, str] | None = None, *,
-                 batch_bytes: int = 8 << 20, prefetch: bool = True, remainder_one_policy: str = "zero"):
+    def __init__(
+        self,
+        layout: Layout,
+        dialect: Dialect,
+        gaiji_map: dict[str, str] | None = None,
+        *,
+        batch_bytes: int = 8 << 20,
+        prefetch: bool = True,
+        remainder_one_policy: str = "zero",
+    ):
         self.layout = layout
         self.dialect = dialect
         self.gaiji = {normalise_gaiji_key(k): v for k, v in (gaiji_map or {}).items()}
@@ -288,8 +325,9 @@ class Validator:
     # ---- planning
     def _plan(self, spec: FileSpec) -> list[tuple[Item, RuleCheck]]:
         if spec.name not in self._plans:
-            self._plans[spec.name] = [(it, check) for it in spec.items
-                                      for check in _item_failures(it, self.layout, self.dialect, self.policy)]
+            self._plans[spec.name] = [
+                (it, check) for it in spec.items for check in _item_failures(it, self.layout, self.dialect, self.policy)
+            ]
         return self._plans[spec.name]
 
     def _kept_items(self, spec: FileSpec) -> list[str]:
@@ -304,8 +342,9 @@ class Validator:
         return [n for n in spec.names if n in names]
 
     # ---- running
-    def validate(self, files: Iterable[tuple[FileSpec, str | Path]],
-                 progress: Callable[[int], None] | None = None) -> ValidationResult:
+    def validate(
+        self, files: Iterable[tuple[FileSpec, str | Path]], progress: Callable[[int], None] | None = None
+    ) -> ValidationResult:
         started = time.perf_counter()
         errors: list[pl.DataFrame] = []
         gaiji: list[pl.DataFrame] = []
@@ -313,8 +352,7 @@ class Validator:
         for spec, path in files:
             state = _FileState(spec, FileSummary(Path(path).name, spec.name, str(path)))
             states.append(state)
-            for batch in iter_batches(path, spec, self.dialect, batch_bytes=self.batch_bytes,
-                                      prefetch=self.prefetch):
+            for batch in iter_batches(path, spec, self.dialect, batch_bytes=self.batch_bytes, prefetch=self.prefetch):
                 errs, gj = self._validate_batch(state, batch)
                 errors.append(errs)
                 if gj is not None:
@@ -347,25 +385,37 @@ class Validator:
             small = {it.name for it in spec.items if it.type in ("code", "flag")}
             # concat_str copies: a kept column must not hold on to the batch's buffers (the reader's fast path
             # hands polars Arrow buffers without copying, and one small column would pin allocator segments)
-            state.keep.append(frame.select(
-                pl.col("__rec").cast(pl.Int32), pl.col("__line").cast(pl.Int32), "__off",
-                *[pl.col(n).cast(pl.Categorical) if n in small else pl.concat_str([pl.col(n)]) for n in kept]))
+            state.keep.append(
+                frame.select(
+                    pl.col("__rec").cast(pl.Int32),
+                    pl.col("__line").cast(pl.Int32),
+                    "__off",
+                    *[pl.col(n).cast(pl.Categorical) if n in small else pl.concat_str([pl.col(n)]) for n in kept],
+                )
+            )
         return errs, gaiji_rows
 
     def _candidates(self, frame: pl.DataFrame, plan: list, batch: Batch) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Rows a cheap rule flags (checked exactly by every rule), and rows holding 外字/trap characters
         (checked by the character rules): the only rows that get more than the cheap pass."""
-        first = [check.first_pass.fill_null(False).alias(f"__c{i}") for i, (_it, check) in enumerate(plan)
-                 if not check.special]
-        recs = frame.lazy().select("__rec", *first).filter(pl.any_horizontal(pl.exclude("__rec"))) \
-            .collect() if first else frame.select("__rec").clear()
+        first = [
+            check.first_pass.fill_null(False).alias(f"__c{i}")
+            for i, (_it, check) in enumerate(plan)
+            if not check.special
+        ]
+        recs = (
+            frame.lazy().select("__rec", *first).filter(pl.any_horizontal(pl.exclude("__rec"))).collect()
+            if first
+            else frame.select("__rec").clear()
+        )
         flagged = frame.join(recs, on="__rec", how="inner") if recs.height else frame.clear()
         special = frame.clear()
         if batch.special_records is None:
             special = frame
         elif batch.special_records.size:
-            special = frame.join(pl.DataFrame({"__rec": batch.special_records}, schema={"__rec": pl.Int64}),
-                                 on="__rec", how="semi")
+            special = frame.join(
+                pl.DataFrame({"__rec": batch.special_records}, schema={"__rec": pl.Int64}), on="__rec", how="semi"
+            )
         return flagged, special
 
     def _normalise(self, frame: pl.DataFrame, spec: FileSpec) -> pl.DataFrame:
@@ -378,19 +428,21 @@ class Validator:
             exprs.append(pl.when(c != "").then(c).alias(name))
         return frame.with_columns(exprs)
 
-    def _cell_errors(self, spec: FileSpec, plan: list, flagged: pl.DataFrame, special: pl.DataFrame,
-                     file: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    def _cell_errors(
+        self, spec: FileSpec, plan: list, flagged: pl.DataFrame, special: pl.DataFrame, file: str
+    ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
         """Exact rules on the flagged rows, character rules on the special rows → one long table."""
-        hits = pl.concat([
-            self._exact_hits(self._flagged_checks(plan, flagged), flagged),
-            self._exact_hits([(i, it, c.rule, c.exact) for i, (it, c) in enumerate(plan) if c.special], special),
-        ])
+        hits = pl.concat(
+            [
+                self._exact_hits(self._flagged_checks(plan, flagged), flagged),
+                self._exact_hits([(i, it, c.rule, c.exact) for i, (it, c) in enumerate(plan) if c.special], special),
+            ]
+        )
         gaiji_rows = None
         pending = hits.filter(pl.col("rule") == _PENDING)
         errs = hits.filter(pl.col("rule") != _PENDING)
         if pending.height:
-            unmapped, gaiji_rows = self._gaiji(pending.select("record", "line", "byte_offset", "value", "item"),
-                                               file)
+            unmapped, gaiji_rows = self._gaiji(pending.select("record", "line", "byte_offset", "value", "item"), file)
             errs = pl.concat([errs, unmapped.select(errs.columns)])
         errs = self._relabel(errs, spec)
         return errs.with_columns(pl.lit(file).alias("file")), gaiji_rows
@@ -412,29 +464,54 @@ class Validator:
         return out
 
     def _exact_hits(self, checks_: list[tuple[int, Item, str, pl.Expr]], rows: pl.DataFrame) -> pl.DataFrame:
-        schema = {"record": pl.Int64, "line": pl.Int64, "byte_offset": pl.Int64, "item": pl.String,
-                  "rule": pl.String, "value": pl.String, "message": pl.String}
+        schema = {
+            "record": pl.Int64,
+            "line": pl.Int64,
+            "byte_offset": pl.Int64,
+            "item": pl.String,
+            "rule": pl.String,
+            "value": pl.String,
+            "message": pl.String,
+        }
         if rows.height == 0 or not checks_:
             return pl.DataFrame(schema=schema)
-        flags = rows.lazy().select(
-            "__rec", "__line", "__off",
-            *[expr.fill_null(False).alias(f"__f{i}") for i, _it, _rule, expr in checks_]).collect()
-        meta = pl.DataFrame({
-            "__k": [f"__f{i}" for i, _it, _rule, _e in checks_],
-            "item": [it.name for _i, it, _rule, _e in checks_],
-            "rule": [rule for _i, _it, rule, _e in checks_],
-            "message": [_message(it, rule, self.layout, self.dialect) for _i, it, rule, _e in checks_],
-        })
-        hits = flags.unpivot(index=["__rec", "__line", "__off"], variable_name="__k", value_name="__hit") \
-            .filter(pl.col("__hit")).join(meta, on="__k")
+        flags = (
+            rows.lazy()
+            .select(
+                "__rec", "__line", "__off", *[expr.fill_null(False).alias(f"__f{i}") for i, _it, _rule, expr in checks_]
+            )
+            .collect()
+        )
+        meta = pl.DataFrame(
+            {
+                "__k": [f"__f{i}" for i, _it, _rule, _e in checks_],
+                "item": [it.name for _i, it, _rule, _e in checks_],
+                "rule": [rule for _i, _it, rule, _e in checks_],
+                "message": [_message(it, rule, self.layout, self.dialect) for _i, it, rule, _e in checks_],
+            }
+        )
+        hits = (
+            flags.unpivot(index=["__rec", "__line", "__off"], variable_name="__k", value_name="__hit")
+            .filter(pl.col("__hit"))
+            .join(meta, on="__k")
+        )
         if hits.height == 0:
             return pl.DataFrame(schema=schema)
         items = sorted(set(hits["item"]))
-        values = rows.join(hits.select("__rec").unique(), on="__rec", how="semi").select("__rec", *items) \
+        values = (
+            rows.join(hits.select("__rec").unique(), on="__rec", how="semi")
+            .select("__rec", *items)
             .unpivot(index="__rec", variable_name="item", value_name="value")
+        )
         return hits.join(values, on=["__rec", "item"], how="left").select(
-            pl.col("__rec").alias("record"), pl.col("__line").alias("line"), pl.col("__off").alias("byte_offset"),
-            "item", "rule", "value", "message")
+            pl.col("__rec").alias("record"),
+            pl.col("__line").alias("line"),
+            pl.col("__off").alias("byte_offset"),
+            "item",
+            "rule",
+            "value",
+            "message",
+        )
 
     def _gaiji(self, cells: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Cells holding private-use characters in items that allow 外字: every character must be in the
@@ -447,21 +524,37 @@ class Validator:
         ok = chars.join(bad_cells, on=["record", "item"], how="anti")
         keys = list(self.gaiji)
         ok_rows = ok.select(
-            pl.lit(file).alias("file"), "line", "item", pl.col("__ch").alias("char"),
+            pl.lit(file).alias("file"),
+            "line",
+            "item",
+            pl.col("__ch").alias("char"),
             pl.col("__ch").replace_strict({k: codepoint(k) for k in keys}, default=None).alias("codepoint"),
-            pl.col("__ch").replace_strict({k: sjis_code(k) for k in keys}, default=None,
-                                          return_dtype=pl.String).alias("vendor_code"),
-            mapped.alias("mapped_to"))
+            pl.col("__ch")
+            .replace_strict({k: sjis_code(k) for k in keys}, default=None, return_dtype=pl.String)
+            .alias("vendor_code"),
+            mapped.alias("mapped_to"),
+        )
         rows_err = []
         cls = re.compile(pua)
         for rec, line, off, value, item in cells.join(bad_cells, on=["record", "item"], how="semi").iter_rows():
             missing = [(m.start(), m.group()) for m in cls.finditer(value) if m.group() not in self.gaiji]
-            where = ", ".join(f"{codepoint(ch)}{f'({sjis_code(ch)})' if sjis_code(ch) else ''} {pos + 1}文字目"
-                              for pos, ch in missing)
+            where = ", ".join(
+                f"{codepoint(ch)}{f'({sjis_code(ch)})' if sjis_code(ch) else ''} {pos + 1}文字目" for pos, ch in missing
+            )
             rows_err.append((rec, line, off, item, "gaiji-unmapped", value, f"外字対応表にない外字: {where}"))
-        errs = pl.DataFrame(rows_err, schema={"record": pl.Int64, "line": pl.Int64, "byte_offset": pl.Int64,
-                                              "item": pl.String, "rule": pl.String, "value": pl.String,
-                                              "message": pl.String}, orient="row")
+        errs = pl.DataFrame(
+            rows_err,
+            schema={
+                "record": pl.Int64,
+                "line": pl.Int64,
+                "byte_offset": pl.Int64,
+                "item": pl.String,
+                "rule": pl.String,
+                "value": pl.String,
+                "message": pl.String,
+            },
+            orient="row",
+        )
         return errs, ok_rows.cast(GAIJI_SCHEMA)
 
     def _relabel(self, errs: pl.DataFrame, spec: FileSpec) -> pl.DataFrame:
@@ -474,20 +567,28 @@ class Validator:
         has_trap = pl.col("value").str.contains(TRAP_CLASS).fill_null(False) & pl.lit(checks_traps(self.dialect))
         has_pua = pl.col("value").str.contains(pua).fill_null(False)
         unmapped = pl.col("value").str.extract_all(pua).list.eval(~pl.element().is_in(keys)).list.any()
-        rule = (pl.when(pl.col("rule").is_in(["encoding-trap", "gaiji-not-allowed", "gaiji-unmapped"]))
-                .then(pl.col("rule"))
-                .when(has_trap).then(pl.lit("encoding-trap"))
-                .when(has_pua & ~pl.col("item").is_in(gaiji_items)).then(pl.lit("gaiji-not-allowed"))
-                .when(has_pua & unmapped.fill_null(False)).then(pl.lit("gaiji-unmapped"))
-                .otherwise(pl.col("rule")))
+        rule = (
+            pl.when(pl.col("rule").is_in(["encoding-trap", "gaiji-not-allowed", "gaiji-unmapped"]))
+            .then(pl.col("rule"))
+            .when(has_trap)
+            .then(pl.lit("encoding-trap"))
+            .when(has_pua & ~pl.col("item").is_in(gaiji_items))
+            .then(pl.lit("gaiji-not-allowed"))
+            .when(has_pua & unmapped.fill_null(False))
+            .then(pl.lit("gaiji-unmapped"))
+            .otherwise(pl.col("rule"))
+        )
         out = errs.with_columns(rule.alias("new_rule"))
         changed = pl.col("new_rule") != pl.col("rule")
-        msg = (pl.when(changed & (pl.col("new_rule") == "encoding-trap"))
-               .then(pl.lit(_message(spec.items[0], "encoding-trap", self.layout, self.dialect)))
-               .when(changed & (pl.col("new_rule") == "gaiji-not-allowed"))
-               .then(pl.lit(_message(spec.items[0], "gaiji-not-allowed", self.layout, self.dialect)))
-               .when(changed).then(pl.lit("外字対応表にない外字を含みます"))
-               .otherwise(pl.col("message")))
+        msg = (
+            pl.when(changed & (pl.col("new_rule") == "encoding-trap"))
+            .then(pl.lit(_message(spec.items[0], "encoding-trap", self.layout, self.dialect)))
+            .when(changed & (pl.col("new_rule") == "gaiji-not-allowed"))
+            .then(pl.lit(_message(spec.items[0], "gaiji-not-allowed", self.layout, self.dialect)))
+            .when(changed)
+            .then(pl.lit("外字対応表にない外字を含みます"))
+            .otherwise(pl.col("message"))
+        )
         return out.with_columns(msg.alias("message"), pl.col("new_rule").alias("rule")).drop("new_rule")
 
     def _one_per_cell(self, errs: pl.DataFrame, batch: Batch) -> pl.DataFrame:
@@ -496,8 +597,9 @@ class Validator:
         if batch.bad_cells:
             bad = pl.DataFrame(batch.bad_cells, schema={"record": pl.Int64, "item": pl.String}, orient="row")
             enc = errs.filter(pl.col("rule") == "encoding")
-            errs = pl.concat([enc, errs.filter(pl.col("rule") != "encoding").join(bad, on=["record", "item"],
-                                                                                  how="anti")])
+            errs = pl.concat(
+                [enc, errs.filter(pl.col("rule") != "encoding").join(bad, on=["record", "item"], how="anti")]
+            )
         cell = errs.filter(pl.col("item").is_not_null()).sort("__rank").unique(["record", "item"], keep="first")
         return pl.concat([errs.filter(pl.col("item").is_null()), cell]).drop("__rank")
 
@@ -507,21 +609,30 @@ class Validator:
         checks = [c for rule in spec.rules for c in self._row_checks(spec, rule)]
         if not checks:
             return pl.DataFrame(schema=ERROR_SCHEMA)
-        flagged = frame.lazy().select("__rec", *[cheap.fill_null(False).alias(f"__r{i}")
-                                                 for i, (_r, _n, cheap, _e, _m) in enumerate(checks)]) \
-            .filter(pl.any_horizontal(pl.exclude("__rec"))).select("__rec").collect()
+        flagged = (
+            frame.lazy()
+            .select(
+                "__rec", *[cheap.fill_null(False).alias(f"__r{i}") for i, (_r, _n, cheap, _e, _m) in enumerate(checks)]
+            )
+            .filter(pl.any_horizontal(pl.exclude("__rec")))
+            .select("__rec")
+            .collect()
+        )
         if flagged.height == 0:
             return pl.DataFrame(schema=ERROR_SCHEMA)
         sub = frame.join(flagged, on="__rec", how="semi")
-        return pl.concat([self._rule_hits(sub, rule, name, exact, file, msg)
-                          for rule, name, _cheap, exact, msg in checks])
+        return pl.concat(
+            [self._rule_hits(sub, rule, name, exact, file, msg) for rule, name, _cheap, exact, msg in checks]
+        )
 
     def _row_checks(self, spec: FileSpec, rule: Rule) -> list[tuple[Rule, str, pl.Expr, pl.Expr, str]]:
         """(rule, item, cheap flag, exact flag, message) for a required_if or date_order rule."""
         if rule.type == "required_if":
             msg = f"{_cond_text(rule.when)} のとき必須です"
-            return [(rule, n, _cond(rule.when) & pl.col(n).is_null(), _cond(rule.when) & pl.col(n).is_null(), msg)
-                    for n in rule.items]
+            return [
+                (rule, n, _cond(rule.when) & pl.col(n).is_null(), _cond(rule.when) & pl.col(n).is_null(), msg)
+                for n in rule.items
+            ]
         if rule.type != "date_order":
             return []
         out = []
@@ -530,23 +641,35 @@ class Validator:
             ymd = {}
             for name in (a, b):
                 it = spec.item(name)
-                _fail, ymd[name] = checks.date_exprs(pl.col(name), it.date_style or self.dialect.date_style,
-                                                     unknown_allowed=it.unknown_allowed,
-                                                     non_calendar_allowed=it.non_calendar_allowed)
+                _fail, ymd[name] = checks.date_exprs(
+                    pl.col(name),
+                    it.date_style or self.dialect.date_style,
+                    unknown_allowed=it.unknown_allowed,
+                    non_calendar_allowed=it.non_calendar_allowed,
+                )
             # YYYYMMDD and GYYMMDD both sort chronologically as integers: compare those first
-            raw = [pl.col(n).str.replace_all("[-/]", "") if self.dialect.date_style == "seireki-sep" else pl.col(n)
-                   for n in (a, b)]
+            raw = [
+                pl.col(n).str.replace_all("[-/]", "") if self.dialect.date_style == "seireki-sep" else pl.col(n)
+                for n in (a, b)
+            ]
             cheap = when & (raw[0].cast(pl.Int64, strict=False) > raw[1].cast(pl.Int64, strict=False))
             out.append((rule, b, cheap, when & (ymd[a] > ymd[b]), f"「{b}」が「{a}」より前の日付です"))
         return out
 
-    def _rule_hits(self, frame: pl.DataFrame, rule: Rule, item: str, expr: pl.Expr, file: str,
-                   message: str) -> pl.DataFrame:
+    def _rule_hits(
+        self, frame: pl.DataFrame, rule: Rule, item: str, expr: pl.Expr, file: str, message: str
+    ) -> pl.DataFrame:
         rule_code = rule.type.replace("_", "-")
         return frame.filter(expr.fill_null(False)).select(
-            pl.lit(file).alias("file"), pl.col("__rec").alias("record"), pl.col("__line").alias("line"),
-            pl.col("__off").alias("byte_offset"), pl.lit(item).alias("item"), pl.lit(rule_code).alias("rule"),
-            pl.col(item).alias("value"), pl.lit(f"[{rule.id}] {message}").alias("message"))
+            pl.lit(file).alias("file"),
+            pl.col("__rec").alias("record"),
+            pl.col("__line").alias("line"),
+            pl.col("__off").alias("byte_offset"),
+            pl.lit(item).alias("item"),
+            pl.lit(rule_code).alias("rule"),
+            pl.col(item).alias("value"),
+            pl.lit(f"[{rule.id}] {message}").alias("message"),
+        )
 
     # ---- cross-record rules
     def _cross_record(self, states: list[_FileState], warnings: list[str]) -> list[pl.DataFrame]:
@@ -580,21 +703,33 @@ class Validator:
         key = list(spec.primary_key)
         complete = pl.all_horizontal(pl.col(k).is_not_null() for k in key)
         dup = df.filter(complete & ~pl.col("__first"))
-        return dup.select(pl.lit(file).alias("file"), pl.col("__rec").alias("record"),
-                          pl.col("__line").alias("line"), pl.col("__off").alias("byte_offset"),
-                          pl.lit("+".join(key)).alias("item"), pl.lit("primary-key").alias("rule"),
-                          pl.concat_str([pl.col(k) for k in key], separator="+").alias("value"),
-                          pl.lit(f"主キー({'+'.join(key)})が重複しています").alias("message"))
+        return dup.select(
+            pl.lit(file).alias("file"),
+            pl.col("__rec").alias("record"),
+            pl.col("__line").alias("line"),
+            pl.col("__off").alias("byte_offset"),
+            pl.lit("+".join(key)).alias("item"),
+            pl.lit("primary-key").alias("rule"),
+            pl.concat_str([pl.col(k) for k in key], separator="+").alias("value"),
+            pl.lit(f"主キー({'+'.join(key)})が重複しています").alias("message"),
+        )
 
     # ---- result
-    def _result(self, states: list[_FileState], errors: list[pl.DataFrame], gaiji: list[pl.DataFrame],
-                warnings: list[str]) -> ValidationResult:
-        errs = pl.concat([e.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA) for e in errors]) if errors else \
-            pl.DataFrame(schema=ERROR_SCHEMA)
+    def _result(
+        self, states: list[_FileState], errors: list[pl.DataFrame], gaiji: list[pl.DataFrame], warnings: list[str]
+    ) -> ValidationResult:
+        errs = (
+            pl.concat([e.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA) for e in errors])
+            if errors
+            else pl.DataFrame(schema=ERROR_SCHEMA)
+        )
         errs = self._mask_sensitive(errs)
         order = {s.summary.file: i for i, s in enumerate(states)}
-        errs = errs.with_columns(pl.col("file").replace_strict(order, default=0).alias("__f")).sort(
-            ["__f", "line", "record", "item"], nulls_last=False).drop("__f")
+        errs = (
+            errs.with_columns(pl.col("file").replace_strict(order, default=0).alias("__f"))
+            .sort(["__f", "line", "record", "item"], nulls_last=False)
+            .drop("__f")
+        )
         for s in states:
             mine = errs.filter(pl.col("file") == s.summary.file)
             s.summary.errors = mine.height
@@ -606,9 +741,14 @@ class Validator:
         sensitive = {it.name for f in self.layout.files for it in f.items if it.sensitive}
         if errs.height == 0:
             return errs
-        masked = [(_mask(v) if item in sensitive else
-                   (_MYNUMBER_RUN.sub("*" * 12, v) if v is not None and item is None else v))
-                  for item, v in zip(errs["item"].to_list(), errs["value"].to_list(), strict=True)]
+        masked = [
+            (
+                _mask(v)
+                if item in sensitive
+                else (_MYNUMBER_RUN.sub("*" * 12, v) if v is not None and item is None else v)
+            )
+            for item, v in zip(errs["item"].to_list(), errs["value"].to_list(), strict=True)
+        ]
         return errs.with_columns(pl.Series("value", masked, dtype=pl.String))
 
 
@@ -632,9 +772,16 @@ def _cond_text(cond: Condition | None) -> str:
 
 def _error_select(file: str, item: str, rule: str, value: pl.Expr, message: pl.Expr | str) -> list[pl.Expr]:
     msg = pl.lit(message) if isinstance(message, str) else message
-    return [pl.lit(file).alias("file"), pl.col("__rec").alias("record"), pl.col("__line").alias("line"),
-            pl.col("__off").alias("byte_offset"), pl.lit(item).alias("item"), pl.lit(rule).alias("rule"),
-            value.cast(pl.String).alias("value"), msg.alias("message")]
+    return [
+        pl.lit(file).alias("file"),
+        pl.col("__rec").alias("record"),
+        pl.col("__line").alias("line"),
+        pl.col("__off").alias("byte_offset"),
+        pl.lit(item).alias("item"),
+        pl.lit(rule).alias("rule"),
+        value.cast(pl.String).alias("value"),
+        msg.alias("message"),
+    ]
 
 
 def _first_distinct(df: pl.DataFrame, key: list[str]) -> pl.Series:
@@ -654,11 +801,15 @@ def _foreign_key(df: pl.LazyFrame, ref, target: pl.DataFrame, file: str) -> pl.D
     items, tgt = list(ref.items), list(ref.target)
     keys = target.lazy().select([pl.col(t).cast(pl.String).alias(i) for t, i in zip(tgt, items, strict=True)])
     complete = pl.all_horizontal(pl.col(i).is_not_null() for i in items)
-    missing = df.select("__rec", "__line", "__off", *[pl.col(i).cast(pl.String) for i in items]) \
-        .join(keys, on=items, how="anti").filter(complete)
+    missing = (
+        df.select("__rec", "__line", "__off", *[pl.col(i).cast(pl.String) for i in items])
+        .join(keys, on=items, how="anti")
+        .filter(complete)
+    )
     value = pl.concat_str([pl.col(i) for i in items], separator="+")
-    return missing.select(_error_select(file, items[0], "foreign-key", value,
-                                        f"参照先「{ref.file}」({'+'.join(tgt)})に存在しない値です")).collect()
+    return missing.select(
+        _error_select(file, items[0], "foreign-key", value, f"参照先「{ref.file}」({'+'.join(tgt)})に存在しない値です")
+    ).collect()
 
 
 def _group_count(df: pl.LazyFrame, rule: Rule, file: str) -> pl.DataFrame:
@@ -671,19 +822,27 @@ def _group_count(df: pl.LazyFrame, rule: Rule, file: str) -> pl.DataFrame:
         df = df.filter(_cond(rule.where).fill_null(False))
     group = list(rule.group_by)
     complete = pl.all_horizontal(pl.col(g).is_not_null() for g in group)
-    agg = df.filter(complete).group_by(group).agg(
-        _cond(rule.count).fill_null(False).sum().alias("__c"),
-        pl.col("__line").min().alias("__line"),
-        pl.col("__rec").sort_by("__line").first().alias("__rec"),
-        pl.col("__off").sort_by("__line").first().alias("__off"))
+    agg = (
+        df.filter(complete)
+        .group_by(group)
+        .agg(
+            _cond(rule.count).fill_null(False).sum().alias("__c"),
+            pl.col("__line").min().alias("__line"),
+            pl.col("__rec").sort_by("__line").first().alias("__rec"),
+            pl.col("__off").sort_by("__line").first().alias("__off"),
+        )
+    )
     bad = pl.lit(False)
     if rule.min is not None:
         bad = bad | (pl.col("__c") < rule.min)
     if rule.max is not None:
         bad = bad | (pl.col("__c") > rule.max)
     want = f"{rule.min}" if rule.min == rule.max else f"{rule.min if rule.min is not None else 0}〜{rule.max or ''}"
-    msg = pl.format(f"[{rule.id}] {'+'.join(group)} {{}} で「{_cond_text(rule.count)}」の件数が {{}} です(期待 {want})",
-                    pl.concat_str([pl.col(g).cast(pl.String) for g in group], separator="+"), pl.col("__c"))
+    msg = pl.format(
+        f"[{rule.id}] {'+'.join(group)} {{}} で「{_cond_text(rule.count)}」の件数が {{}} です(期待 {want})",
+        pl.concat_str([pl.col(g).cast(pl.String) for g in group], separator="+"),
+        pl.col("__c"),
+    )
     value = pl.concat_str([pl.col(g).cast(pl.String) for g in group], separator="+")
     item = rule.count.item if rule.count else group[0]
     return agg.filter(bad).select(_error_select(file, item, "group-count", value, msg)).collect()
@@ -694,18 +853,28 @@ def _sequence(df: pl.LazyFrame, rule: Rule, file: str) -> pl.DataFrame:
     only groups that fail are sorted to find their first row out of sequence."""
     group = list(rule.group_by)
     seq = pl.col(rule.item).cast(pl.Int64, strict=False)
-    d = df.select("__rec", "__line", "__off", *group, rule.item) \
-        .filter(seq.is_not_null() & pl.all_horizontal(pl.col(g).is_not_null() for g in group))
-    bad_groups = d.group_by(group).agg(pl.len().alias("__n"), seq.min().alias("__lo"), seq.max().alias("__hi"),
-                                       seq.n_unique().alias("__u")) \
-        .filter((pl.col("__lo") != rule.start) | (pl.col("__hi") != rule.start + pl.col("__n") - 1)
-                | (pl.col("__u") != pl.col("__n"))).select(group)
+    d = df.select("__rec", "__line", "__off", *group, rule.item).filter(
+        seq.is_not_null() & pl.all_horizontal(pl.col(g).is_not_null() for g in group)
+    )
+    bad_groups = (
+        d.group_by(group)
+        .agg(pl.len().alias("__n"), seq.min().alias("__lo"), seq.max().alias("__hi"), seq.n_unique().alias("__u"))
+        .filter(
+            (pl.col("__lo") != rule.start)
+            | (pl.col("__hi") != rule.start + pl.col("__n") - 1)
+            | (pl.col("__u") != pl.col("__n"))
+        )
+        .select(group)
+    )
     rows = d.join(bad_groups, on=group, how="semi").with_columns(seq.alias("__seq")).sort([*group, "__seq"])
     rows = rows.with_columns((pl.int_range(pl.len()).over(group) + rule.start).alias("__want"))
     bad = rows.filter(pl.col("__seq") != pl.col("__want")).group_by(group, maintain_order=True).first()
-    msg = pl.format(f"[{rule.id}] {'+'.join(group)} {{}} の{rule.item}が連番になっていません({{}} の位置に {{}})",
-                    pl.concat_str([pl.col(g).cast(pl.String) for g in group], separator="+"), pl.col("__want"),
-                    pl.col("__seq"))
+    msg = pl.format(
+        f"[{rule.id}] {'+'.join(group)} {{}} の{rule.item}が連番になっていません({{}} の位置に {{}})",
+        pl.concat_str([pl.col(g).cast(pl.String) for g in group], separator="+"),
+        pl.col("__want"),
+        pl.col("__seq"),
+    )
     return bad.select(_error_select(file, rule.item, "sequence", pl.col(rule.item), msg)).collect()
 
 
