@@ -58,3 +58,9 @@ def test_layout_schema_is_json_schema() -> None:
     res = runner.invoke(cli.app, ["layout-schema"])
     assert res.exit_code == 0
     jsonschema.Draft202012Validator.check_schema(json.loads(res.stdout))
+
+
+def test_demo_data_refuses_an_invalid_municipality_code(tmp_path: Path) -> None:
+    res = runner.invoke(demo_data_cli.app, ["--out", str(tmp_path / "x"), "--rows", "10", "--lg-code", "182078"])
+    assert res.exit_code == 2 and "182078" in res.output
+    assert not (tmp_path / "x").exists()

@@ -65,3 +65,20 @@ def test_mapping_file_is_in_the_moji_import_format(generated) -> None:
     assert {"source_system", "source_kind", "source_code", "mj_code", "status"} <= set(rows[0])
     for r in rows:
         assert parse_source(r["source_kind"], r["source_code"]).char == bytes.fromhex(r["source_code"]).decode("cp932")
+
+
+@pytest.mark.parametrize("rows", [1, 5, 50])
+def test_small_files_without_foreign_residents(tmp_path, rows: int) -> None:
+    from lgcloud.migration.generate import GenerateOptions, generate
+
+    result = generate(GenerateOptions(rows=rows, out=tmp_path, seed=3))
+    assert result.counts["person"] == rows and result.counts["foreign"] == 0
+    assert _validate(result, "default").errors.height == 0
+
+
+def test_the_municipality_code_is_an_option(tmp_path) -> None:
+    from lgcloud.migration.generate import GenerateOptions, generate
+
+    result = generate(GenerateOptions(rows=40, out=tmp_path, seed=3, encoding="utf-8", lg_code="182079"))
+    person = pl.read_csv(result.files["person"], infer_schema=False)
+    assert set(person["市区町村コード"]) == {"182079"} and set(person["住所_市区町村コード"]) == {"182079"}

@@ -28,7 +28,7 @@ from lgcloud.layout.dialect import Dialect, resolve_dialect
 from lgcloud.layout.model import Layout, load_layout
 from lgcloud.layout.writer import encode, render
 
-TENANT_LG_CODE = "131016"  # 千代田区 (a real 全国地方公共団体コード; the residents are synthetic)
+DEFAULT_LG_CODE = "131016"  # 千代田区 (a real 全国地方公共団体コード; the residents are synthetic)
 #: Vendor 外字: cp932 user-defined code → (the variant it stands for, its MJ code, the base character).
 VENDOR_GAIJI = [
     ("F040", "髙", "MJ028902", "高"), ("F041", "﨑", "MJ030196", "崎"), ("F042", "邊", "MJ026200", "辺"),
@@ -60,6 +60,7 @@ class GenerateOptions:
     gaiji: float = 0.0
     seed: int = 0
     dialect: str | None = None  # a dialect name of the juki layout; default: the layout's default
+    lg_code: str = DEFAULT_LG_CODE  # the 市区町村コード written: the municipality that will import the files
 
 
 @dataclass
@@ -192,7 +193,7 @@ def _dates(p: _People, rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 
 def _history_frame(p: _People, pools: dict, rng: np.random.Generator, style: str,
-                   starts_at: tuple[int, int] = (0, 0)) -> pl.DataFrame:
+                   starts_at: tuple[int, int] = (0, 0), lg_code: str = DEFAULT_LG_CODE) -> pl.DataFrame:
     dates = _dates(p, rng)
     person = np.repeat(np.arange(p.n_persons), p.hist)
     n = person.size
@@ -231,7 +232,7 @@ def _history_frame(p: _People, pools: dict, rng: np.random.Generator, style: str
     rel_text = {"02": "世帯主", "11": "夫", "12": "妻", "20": "子"}
     head_of = (np.cumsum(p.hh_size) - p.hh_size)[hh]
     frame = pl.DataFrame({
-        "市区町村コード": pl.repeat(TENANT_LG_CODE, n, eager=True),
+        "市区町村コード": pl.repeat(lg_code, n, eager=True),
         "宛名番号": ids["atena"].gather(person),
         "履歴番号": pl.Series(k).cast(pl.String),
         "最新フラグ": pl.Series(last.astype(np.int8)).cast(pl.String),
@@ -262,7 +263,7 @@ def _history_frame(p: _People, pools: dict, rng: np.random.Generator, style: str
         "続柄表記": pl.Series(rel).replace_strict(rel_text),
         "世帯主氏名": names["氏名"].gather(head_of),
         "記載順位": pl.Series(member + 1).cast(pl.String),
-        "住所_市区町村コード": pl.repeat(TENANT_LG_CODE, n, eager=True),
+        "住所_市区町村コード": pl.repeat(lg_code, n, eager=True),
         "住所_町字コード": pl.Series(addr * 1000 + 1000001).cast(pl.String),
         "住所_都道府県": _take([a[0] for a in addr_tbl], addr),
         "住所_市区郡町村名": _take([a[1] for a in addr_tbl], addr),
@@ -332,21 +333,22 @@ def _foreign_frame(person: pl.DataFrame, rng: np.random.Generator, style: str) -
     nat = f["氏名_外国人ローマ字"].replace_strict({x[0]: x[2] for x in FOREIGN_NAMES})
     kind = np.where((nat == "410").to_numpy() & (rng.random(n) < 0.5), "2", "1")
     letters = np.array(list("ABCDEFGHJKLMNPRSTUVWXYZ"))
-    card = pl.Series(["".join(x) for x in letters[rng.integers(0, len(letters), size=(n, 4))]])
+    # dtypes spelled out: with no foreign resident in the part, the lists are empty (polars would infer Null)
+    card = pl.Series([*map("".join, letters[rng.integers(0, len(letters), size=(n, 4))])], dtype=pl.String)
     card = card.str.slice(0, 2) + pl.Series(rng.integers(10**7, 10**8, size=n)).cast(pl.String) + card.str.slice(2, 2)
     expiry = np.datetime64("2027-01-01") + rng.integers(0, 4 * 365, size=n)
-    is1, is2 = pl.Series(kind == "1"), pl.Series(kind == "2")
+    is1, is2 = pl.Series(kind == "1", dtype=pl.Boolean), pl.Series(kind == "2", dtype=pl.Boolean)
     empty = pl.repeat(None, n, dtype=pl.String, eager=True)
     return pl.DataFrame({
         "宛名番号": f["宛名番号"], "履歴番号": f["履歴番号"],
         "国籍等_国名コード": nat,
         "国籍名等": f["氏名_外国人ローマ字"].replace_strict({x[0]: x[3] for x in FOREIGN_NAMES}),
-        "法30条45区分": pl.Series(kind),
-        "在留資格等コード": pl.Series(rng.choice(["06", "10", "08", "09", "01", "03", "11"], size=n))
+        "法30条45区分": pl.Series(kind, dtype=pl.String),
+        "在留資格等コード": pl.Series(rng.choice(["06", "10", "08", "09", "01", "03", "11"], size=n), dtype=pl.String)
         .zip_with(is1, empty),
         "在留期間等_年": pl.Series(rng.integers(1, 6, size=n)).cast(pl.String).zip_with(is1, empty),
-        "在留期間等_月": pl.Series(["0"] * n).zip_with(is1, empty),
-        "在留期間等_日": pl.Series(["0"] * n).zip_with(is1, empty),
+        "在留期間等_月": pl.Series(["0"] * n, dtype=pl.String).zip_with(is1, empty),
+        "在留期間等_日": pl.Series(["0"] * n, dtype=pl.String).zip_with(is1, empty),
         "在留期間の満了の日": date_strings(expiry, "seireki").zip_with(is1, empty),
         "在留カード等番号": card.zip_with(is1, empty),
         "特別永住者証明書番号": card.zip_with(is2, empty),
@@ -499,7 +501,7 @@ def generate(options: GenerateOptions, layout: Layout | None = None) -> Generate
 def _part(rows: int, pools: dict, rng: np.random.Generator, dialect: Dialect, options: GenerateOptions,
           starts: tuple[int, int]) -> dict[str, pl.DataFrame]:
     people = _people(max(rows, 1), rng)
-    person = _history_frame(people, pools, rng, dialect.date_style, starts)
+    person = _history_frame(people, pools, rng, dialect.date_style, starts, options.lg_code)
     if rows == 0:
         person = person.clear()
     if dialect.encoding in GAIJI_ENCODINGS:

@@ -21,12 +21,7 @@ def generate_for(out: Path, lg_code: str, rows: int, **options: Any) -> Any:
     """``lgcloud demo-data generate`` output whose 市区町村コード is ``lg_code``."""
     from lgcloud.migration import generate as gen
 
-    saved = gen.TENANT_LG_CODE
-    gen.TENANT_LG_CODE = lg_code
-    try:
-        return gen.generate(gen.GenerateOptions(rows=rows, out=out, **options))
-    finally:
-        gen.TENANT_LG_CODE = saved
+    return gen.generate(gen.GenerateOptions(rows=rows, out=out, lg_code=lg_code, **options))
 
 
 def add_tenants(db: Database, lg_codes: tuple[str, ...], group: str = "io-test") -> None:
