@@ -20,7 +20,7 @@ from lgcloud.residents import keys, protect
 from lgcloud.residents.errors import InvalidField, ResidentNotFound
 from lgcloud.residents.model import Ido, Person, Row, Status
 from lgcloud.residents.models import current, history, ido
-from lgcloud.residents.repository import ido_from, row_from
+from lgcloud.residents.repository import current_rows_statement, ido_from, row_from
 from lgcloud.tenancy.audit import record_audit
 
 MAX_PER_PAGE = 100
@@ -187,19 +187,8 @@ def find(session: Session, lg_code: str, q: SearchQuery) -> SearchPage:
 def current_rows(session: Session, lg_code: str, atena_nos: list[str]) -> list[Row]:
     if not atena_nos:
         return []
-    stmt = (
-        select(history)
-        .join(
-            current,
-            and_(
-                current.c.lg_code == history.c.lg_code,
-                current.c.atena_no == history.c.atena_no,
-                current.c.rireki_no == history.c.rireki_no,
-            ),
-        )
-        .where(current.c.lg_code == lg_code, current.c.atena_no.in_(atena_nos))
-    )
-    by_no = {m["atena_no"]: row_from(m) for m in session.execute(stmt).mappings()}
+    stmt = current_rows_statement(current.c.atena_no.in_(atena_nos))
+    by_no = {m["atena_no"]: row_from(m) for m in session.execute(stmt, {"lg": lg_code}).mappings()}
     return [by_no[a] for a in atena_nos if a in by_no]
 
 

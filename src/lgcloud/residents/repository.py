@@ -156,17 +156,23 @@ def _json_value(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} in a history row")
 
 
+def _counter_step(counter: str, *, lg_bind: str, label: str) -> Any:
+    """The tenant's ``counter`` + 1 as a data-modifying CTE returning the new value as ``label`` (the
+    counter row stays locked until commit: numbers are gap-free and commit-ordered)."""
+    return (
+        update(counters)
+        .where(counters.c.lg_code == bindparam(lg_bind), counters.c.name == counter)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value.label(label))
+        .cte(f"{counter}_no")
+    )
+
+
 def _insert_ido_statements() -> tuple[Any, Any]:
     """PostgreSQL: the 異動 record numbered from the tenant's ``ido`` counter in one statement (the counter
     UPDATE a data-modifying CTE; every value a bind ``i_<column>``), without and with one new 世帯
     (bind ``setai_no``), the two cases of nearly every 異動."""
-    number = (
-        update(counters)
-        .where(counters.c.lg_code == bindparam("i_lg_code"), counters.c.name == "ido")
-        .values(value=counters.c.value + 1)
-        .returning(counters.c.value.label("ido_id"))
-        .cte("ido_no")
-    )
+    number = _counter_step("ido", lg_bind="i_lg_code", label="ido_id")
     columns = [c.name for c in ido.c if c.name != "ido_id"]
     source = select(number.c.ido_id, *(bindparam(f"i_{name}", type_=ido.c[name].type) for name in columns))
     plain = insert(ido).from_select(["ido_id", *columns], source).returning(ido.c.ido_id)
@@ -182,13 +188,7 @@ _EVENT_COLUMNS = ("event_id", "type", "subject", "occurred_at", "payload")
 def _insert_one_event_statement() -> Any:
     """PostgreSQL: one outbox event numbered from the tenant's ``outbox`` counter in one statement
     (binds ``lg`` and ``e_<column>``)."""
-    number = (
-        update(counters)
-        .where(counters.c.lg_code == bindparam("lg"), counters.c.name == "outbox")
-        .values(value=counters.c.value + 1)
-        .returning(counters.c.value.label("seq"))
-        .cte("outbox_no")
-    )
+    number = _counter_step("outbox", lg_bind="lg", label="seq")
     values = (bindparam(f"e_{name}", type_=outbox.c[name].type) for name in _EVENT_COLUMNS)
     source = select(bindparam("lg", type_=String()), number.c.seq, *values)
     return insert(outbox).from_select(["lg_code", "seq", *_EVENT_COLUMNS], source).returning(outbox.c.seq)
@@ -198,7 +198,7 @@ _INSERT_ONE_EVENT_PG = _insert_one_event_statement()
 _MUNICIPALITIES = Municipality.__table__
 
 
-def _current_rows_statement(*where: Any) -> Any:
+def current_rows_statement(*where: Any) -> Any:
     """History rows that the current pointers point at, for one tenant (bind ``lg``)."""
     return (
         select(history)
@@ -215,11 +215,11 @@ def _current_rows_statement(*where: Any) -> Any:
     )
 
 
-_CURRENT_OF = _current_rows_statement(current.c.atena_no == bindparam("atena_no"))
-_MEMBERS_OF = _current_rows_statement(
+_CURRENT_OF = current_rows_statement(current.c.atena_no == bindparam("atena_no"))
+_MEMBERS_OF = current_rows_statement(
     current.c.setai_no == bindparam("setai_no"), current.c.status == bindparam("status")
 )
-_THREE_INFO = _current_rows_statement(
+_THREE_INFO = current_rows_statement(
     current.c.atena_no.in_(
         select(history.c.atena_no).where(
             history.c.lg_code == bindparam("lg"),
@@ -271,7 +271,7 @@ class SqlRegistry:
     # reads ----------------------------------------------------------------------------------------
 
     def _current_rows(self, *where: Any) -> list[Row]:
-        return self._rows(_current_rows_statement(*where))
+        return self._rows(current_rows_statement(*where))
 
     def _remember(self, rows: list[Row]) -> list[Row]:
         for row in rows:
