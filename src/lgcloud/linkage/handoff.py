@@ -207,12 +207,14 @@ def certificate(session: Session, lg_code: str, ido_id: int) -> dict[str, Any] |
 
 def scan(database: Database, lg_code: str, *, limit: int = 200) -> int:
     """Send the 転出証明書情報 of new 転出 to member municipalities. Returns how many were sent."""
-    members = group_members(database, lg_code)
     with database.session(lg_code) as session:
         after = get_cursor(session, lg_code, SCAN_CURSOR, lock=True)
-        head = outbox.head(session, lg_code)
-        events = outbox.read(session, lg_code, after=after, limit=limit, types=[EventType.TENSHUTSU], until=head)
-        certificates = _certificates(session, lg_code, events, members)
+        head, events = outbox.read_with_head(session, lg_code, after=after, limit=limit, types=[EventType.TENSHUTSU])
+        if not events:  # the usual pass: nothing to hand over, at most the cursor moves past other events
+            if head > after:
+                set_cursor(session, lg_code, SCAN_CURSOR, head)
+            return 0
+        certificates = _certificates(session, lg_code, events, group_members(database, lg_code))
     sent = 0
     for member, ido_id, payload in certificates:
         with database.session(member.lg_code) as session:
