@@ -337,7 +337,7 @@ def deliver_due(
     policy: RetryPolicy | None = None,
     client: httpx.Client | None = None,
     lg_codes: Iterable[str] | None = None,
-    parallel: int = 4,
+    parallel: int = 8,
 ) -> TickReport:
     """One worker tick over every municipality (or ``lg_codes``), up to ``parallel`` of them at a time."""
     from lgcloud.db.base import utcnow

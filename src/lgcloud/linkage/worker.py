@@ -61,23 +61,44 @@ def run(
     interval: float = 1.0,
     policy: webhooks.RetryPolicy | None = None,
 ) -> None:
-    """A full tick every ``interval`` seconds until ``stop`` is set; in between, on PostgreSQL, new
-    events are delivered as soon as their commit is announced (only the municipalities that have
-    them). An error is logged, never fatal."""
+    """Until ``stop`` is set: webhook delivery in this thread, 団体間 handoffs and scheduled files in a
+    second one, so a slow pass of the one never holds up the other. Every ``interval`` seconds each
+    makes a full pass over all municipalities (retries due, handoffs, files); in between, on
+    PostgreSQL, new events are delivered as soon as their commit is announced (only the municipalities
+    that have them). An error is logged, never fatal."""
+    chores = threading.Thread(
+        target=_chores, args=(database, files_root, stop, interval), daemon=True, name="linkage-chores"
+    )
+    chores.start()
     listener = OutboxListener(database)
-    listener.open()  # before the first full tick: an event committed in between still wakes us
+    listener.open()  # before the first full pass: an event committed in between still wakes us
     next_full = 0.0
-    with httpx.Client(follow_redirects=False) as client:  # one connection pool for every tick
+    with httpx.Client(follow_redirects=False) as client:  # one connection pool for every pass
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_full:
-                    _logged(lambda: tick(database, files_root, policy=policy, client=client))
+                    codes = webhooks.municipalities(database)
+                    _logged(lambda codes=codes: _deliver(database, codes, policy, client))
                     next_full = time.monotonic() + interval
                 woken = sorted(listener.wait(max(0.0, next_full - time.monotonic())))
                 if woken and not stop.is_set():
                     _logged(lambda codes=woken: _deliver(database, codes, policy, client))
         finally:
             listener.close()
+            chores.join(timeout=30)
+
+
+def _chores(database: Database, files_root: Path, stop: threading.Event, interval: float) -> None:
+    while not stop.is_set():
+        _logged(lambda: _handoffs_and_files(database, files_root))
+        stop.wait(interval)
+
+
+def _handoffs_and_files(database: Database, files_root: Path) -> TickSummary:
+    lg_codes = webhooks.municipalities(database)
+    return TickSummary(
+        handoffs=handoff.run(database, lg_codes), files=files.run_scheduled(database, lg_codes, files_root, utcnow())
+    )
 
 
 def _deliver(
