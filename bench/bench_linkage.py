@@ -4,8 +4,9 @@ sustained 200 異動/s on PostgreSQL.
 Setup, all on this machine: a throwaway PostgreSQL database; writer processes entering 転入 (one new
 person and 世帯 each, i.e. one event) through the residents service at a paced aggregate rate over
 several member municipalities; the web app in its own uvicorn process serving the PULL feed, read by
-one long-polling consumer per municipality (HTTP, bearer token, ``wait=2``); one process running the
-product's linkage worker loop (woken by NOTIFY); a local HTTP receiver that verifies every signature.
+one long-polling consumer per municipality (HTTP, bearer token, ``wait=2``); two processes running the
+product's linkage worker loop (woken by NOTIFY; one per core); a local HTTP receiver that verifies every
+signature. Writers: one process per municipality.
 Lag = when the consumer / receiver got the event − when the writer's transaction returned from
 commit (wall clock, same host). Before that, the writers run alone and unpaced for a few seconds:
 the capacity of the 異動 path itself on this machine, so a missed rate can be told apart from the
@@ -428,7 +429,8 @@ def main() -> int:
     # One writer process per municipality (its clerks): a writer waits for each commit, so with fewer the
     # load generator itself, not the system, would cap the rate when commits slow down under load.
     parser.add_argument("--writers", type=int, default=0, help="writer processes (default: one per municipality)")
-    parser.add_argument("--workers", type=int, default=1, help="webhook worker processes")
+    # Workers scale out (claims use SKIP LOCKED); one process per core, as a deployment would run them.
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
     parser.add_argument("--calibrate", type=float, default=5.0, help="seconds of writers alone, unpaced")
     parser.add_argument("--drain", type=int, default=50_000 if FULL else 5_000, help="events for the drain phase")
     args = parser.parse_args()
@@ -450,7 +452,7 @@ def main() -> int:
     achieved = len(took) / args.seconds
     anchor = p95(took) * 1000
     print(f"{len(took):,} 異動 in {args.seconds:.0f} s over {args.tenants} municipalities "
-          f"({args.writers} writer processes, {args.workers} worker process, {os.cpu_count()} cores, "
+          f"({args.writers} writer processes, {args.workers} worker processes, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}); not seen 60 s after the run: PULL {missing[0]}, "
           f"webhook {missing[1]}")  # fmt: skip
     print(f"capacity of the writers alone (no linkage running, unpaced): {found['alone']:.1f} 異動/s")
