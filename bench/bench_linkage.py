@@ -6,7 +6,8 @@ person and 世帯 each, i.e. one event) through the residents service at a paced
 several member municipalities; the web app in its own uvicorn process serving the PULL feed, read by
 one long-polling consumer per municipality (HTTP, bearer token, ``wait=2``); two processes running the
 product's linkage worker loop (woken by NOTIFY; one per core); a local HTTP receiver that verifies every
-signature. Writers: one process per municipality.
+signature. Writers: one process per municipality with two clerks (threads, each its own connection): a
+clerk waits for each commit, so too few of them and the load generator, not the system, caps the rate.
 Lag = when the consumer / receiver got the event − when the writer's transaction returned from
 commit (wall clock, same host). Before that, the writers run alone and unpaced for a few seconds:
 the capacity of the 異動 path itself on this machine, so a missed rate can be told apart from the
@@ -60,43 +61,53 @@ def p95(values: list[float]) -> float:
 # --- processes ------------------------------------------------------------------------------------
 
 
-def writer(app: str, owner: str, codes: list[str], rate: float, seconds: float, start: Any, out: Any) -> None:
-    """Paced 転入 into ``codes`` round robin; reports (lg, 宛名番号, 履歴番号, committed, took)."""
+def writer(
+    app: str, owner: str, codes: list[str], rate: float, seconds: float, start: Any, out: Any, clerks: int
+) -> None:
+    """Paced 転入 into ``codes`` by ``clerks`` threads (several 窓口 of one municipality, each with its own
+    connection), together at ``rate``; reports (lg, 宛名番号, 履歴番号, committed, took) per 異動."""
     from datetime import date
 
     from lgcloud.db import Database
     from lgcloud.residents.commands import AddressInput, MoveIn, PersonInput
     from lgcloud.residents.services import Actor, record_ido
 
-    database, actor, n = Database(app, owner), Actor("bench"), 0
-    rng = random.Random(os.getpid())
+    database, actor = Database(app, owner), Actor("bench")
 
-    def person() -> PersonInput:  # distinct names and dates: the 3情報 duplicate check stays selective
+    def person(rng: random.Random) -> PersonInput:  # distinct names and dates: the 3情報 check stays selective
         return PersonInput(shimei=f"{rng.choice(SEI)}　{rng.choice(MEI)}{rng.randint(1, 999)}",
                            shimei_kana="フカ　シケン", birth_date=f"{rng.randint(1940, 2020)}-{rng.randint(1, 12):02d}-"
                            f"{rng.randint(1, 28):02d}", sex=rng.choice("12"), zokugara="世帯主", honseki="福井県",
                            confirm_duplicate=True)  # fmt: skip
 
+    def clerk(i: int, start_at: float) -> None:
+        rng, n, began = random.Random(os.getpid() * 100 + i), 0, start_at + i / rate
+        while time.time() - start_at < seconds:
+            due = began + n * clerks / rate
+            if due > time.time():
+                time.sleep(due - time.time())
+            lg = codes[n % len(codes)]
+            command = MoveIn(ido_date="2025-04-01", persons=[person(rng)], address=AddressInput(address=f"本町{n}番地"))
+            t0 = time.time()
+            with database.session(lg) as session:
+                result = record_ido(session, lg, actor, command, today=date(2025, 6, 30))
+            t1 = time.time()
+            out.put((lg, result.rows[0].atena_no, result.rows[0].rireki_no, t1, t1 - t0))
+            n += 1
+
     for lg in codes:  # warm up: imports, the moji matching index, connections (not measured)
         with database.session(lg) as session:
-            record_ido(session, lg, actor, MoveIn(persons=[person()], address=AddressInput(address="準備")),
-                       today=date(2025, 6, 30))  # fmt: skip
+            warm_up = MoveIn(persons=[person(random.Random())], address=AddressInput(address="準備"))
+            record_ido(session, lg, actor, warm_up, today=date(2025, 6, 30))
     out.put("ready")
     start_at = start.get()
     time.sleep(max(0.0, start_at - time.time()))
-    began, cpu_began = time.time(), time.process_time()
-    while time.time() - began < seconds:
-        due = began + n / rate
-        if due > time.time():
-            time.sleep(due - time.time())
-        lg = codes[n % len(codes)]
-        command = MoveIn(ido_date="2025-04-01", persons=[person()], address=AddressInput(address=f"本町{n}番地"))
-        t0 = time.time()
-        with database.session(lg) as session:
-            result = record_ido(session, lg, actor, command, today=date(2025, 6, 30))
-        t1 = time.time()
-        out.put((lg, result.rows[0].atena_no, result.rows[0].rireki_no, t1, t1 - t0))
-        n += 1
+    cpu_began = time.process_time()
+    threads = [threading.Thread(target=clerk, args=(i, start_at)) for i in range(clerks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     out.put(("cpu", time.process_time() - cpu_began))
     out.put(None)
     database.dispose()
@@ -276,8 +287,8 @@ def write_phase(
     watch = watch or CpuWatch()
     queue, starts = ctx.Queue(), ctx.Queue()
     shards = [codes[i :: args.writers] for i in range(args.writers)]
-    writers = [ctx.Process(target=writer, args=(app, owner, shard, rate / args.writers, seconds, starts, queue))
-               for shard in shards]  # fmt: skip
+    writers = [ctx.Process(target=writer, args=(app, owner, shard, rate / args.writers, seconds, starts, queue,
+                                                args.clerks)) for shard in shards]  # fmt: skip
     for proc in writers:
         proc.start()
     for _ in writers:
@@ -429,6 +440,7 @@ def main() -> int:
     # One writer process per municipality (its clerks): a writer waits for each commit, so with fewer the
     # load generator itself, not the system, would cap the rate when commits slow down under load.
     parser.add_argument("--writers", type=int, default=0, help="writer processes (default: one per municipality)")
+    parser.add_argument("--clerks", type=int, default=2, help="threads (窓口) per writer process")
     # Workers scale out (claims use SKIP LOCKED); one process per core, as a deployment would run them.
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
     parser.add_argument("--calibrate", type=float, default=5.0, help="seconds of writers alone, unpaced")
@@ -452,7 +464,8 @@ def main() -> int:
     achieved = len(took) / args.seconds
     anchor = p95(took) * 1000
     print(f"{len(took):,} 異動 in {args.seconds:.0f} s over {args.tenants} municipalities "
-          f"({args.writers} writer processes, {args.workers} worker processes, {os.cpu_count()} cores, "
+          f"({args.writers} writer processes × {args.clerks} clerks, {args.workers} worker processes, "
+          f"{os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}); not seen 60 s after the run: PULL {missing[0]}, "
           f"webhook {missing[1]}")  # fmt: skip
     print(f"capacity of the writers alone (no linkage running, unpaced): {found['alone']:.1f} 異動/s")
