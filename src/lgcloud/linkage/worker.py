@@ -74,18 +74,51 @@ def run(
     listener.open()  # before the first full pass: an event committed in between still wakes us
     next_full = 0.0
     with httpx.Client(follow_redirects=False) as client:  # one connection pool for every pass
+        halt = threading.Event()  # set when this loop ends, however it ends
+        lanes = _Lanes(lambda lg: _logged(lambda: _deliver(database, [lg], policy, client)), halt)
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_full:
                     codes = webhooks.municipalities(database)
                     _logged(lambda codes=codes: _deliver(database, codes, policy, client))
                     next_full = time.monotonic() + interval
-                woken = sorted(listener.wait(max(0.0, next_full - time.monotonic())))
-                if woken and not stop.is_set():
-                    _logged(lambda codes=woken: _deliver(database, codes, policy, client))
+                for lg_code in listener.wait(max(0.0, next_full - time.monotonic())):
+                    lanes.wake(lg_code)
         finally:
+            halt.set()
             listener.close()
+            lanes.join()
             chores.join(timeout=30)
+
+
+class _Lanes:
+    """A delivery lane (thread) per notified municipality: its new events go out as soon as its own
+    previous pass has ended, not when the slowest municipality of the same round has. At most
+    ``parallel`` lanes deliver at once (each holds a database connection meanwhile)."""
+
+    def __init__(self, deliver: Callable[[str], None], stop: threading.Event, parallel: int = 8) -> None:
+        self._deliver, self._stop = deliver, stop
+        self._slots = threading.BoundedSemaphore(parallel)
+        self._lanes: dict[str, tuple[threading.Event, threading.Thread]] = {}
+
+    def wake(self, lg_code: str) -> None:
+        if lg_code not in self._lanes:
+            woken = threading.Event()
+            thread = threading.Thread(target=self._run, args=(lg_code, woken), daemon=True, name=f"lane-{lg_code}")
+            self._lanes[lg_code] = (woken, thread)
+            thread.start()
+        self._lanes[lg_code][0].set()
+
+    def _run(self, lg_code: str, woken: threading.Event) -> None:
+        while not self._stop.is_set():
+            if woken.wait(timeout=1.0):
+                woken.clear()  # commits announced from here on wake the next pass
+                with self._slots:
+                    self._deliver(lg_code)
+
+    def join(self) -> None:
+        for _, thread in self._lanes.values():
+            thread.join(timeout=30)
 
 
 def _chores(database: Database, files_root: Path, stop: threading.Event, interval: float) -> None:
