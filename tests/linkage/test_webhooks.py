@@ -78,6 +78,20 @@ def test_retries_back_off_then_succeed(database, tenants, clerk: Clerk) -> None:
     assert (done["state"], done["attempts"]) == ("delivered", 3)
 
 
+def test_the_fast_path_sends_new_events_and_leaves_retries_to_the_full_pass(database, tenants, clerk: Clerk) -> None:
+    with running(Receiver(fail_next=1)) as rx:
+        _, rx.secret = _subscribe(database, tenants.a, rx.url)
+        clerk.move_in()
+        t0 = utcnow()
+        assert webhooks.deliver_due(database, t0, policy=FAST, retries=False).failed == 1
+        later = t0 + timedelta(seconds=11)  # the retry is due now
+        clerk.move_in("山田　花子", birth="昭和60年3月4日")
+        fast = webhooks.deliver_due(database, later, policy=FAST, retries=False)
+        assert (fast.delivered, fast.failed) == (1, 0)  # only the new event
+        assert webhooks.deliver_due(database, later, policy=FAST).delivered == 1  # the full pass: the retry
+        assert len(rx.accepted) == 2 and rx.requests == 3
+
+
 def test_dead_letters_then_manual_retry_and_replay(database, tenants, clerk: Clerk) -> None:
     with running(Receiver(always_fail=True)) as rx:
         sub_id, rx.secret = _subscribe(database, tenants.a, rx.url)

@@ -338,8 +338,11 @@ def deliver_due(
     client: httpx.Client | None = None,
     lg_codes: Iterable[str] | None = None,
     parallel: int = 8,
+    retries: bool = True,
 ) -> TickReport:
-    """One worker tick over every municipality (or ``lg_codes``), up to ``parallel`` of them at a time."""
+    """One worker tick over every municipality (or ``lg_codes``), up to ``parallel`` of them at a time.
+    ``retries=False``: only events not yet fanned out (the worker's fast path on a commit notification;
+    its full pass takes the due retries)."""
     from lgcloud.db.base import utcnow
 
     policy = policy or RetryPolicy()
@@ -349,10 +352,10 @@ def deliver_due(
     client = client or httpx.Client(follow_redirects=False)
     try:
         if parallel <= 1 or len(codes) <= 1:
-            parts = [_tick_one(database, lg, now, policy, client) for lg in codes]
+            parts = [_tick_one(database, lg, now, policy, client, retries) for lg in codes]
         else:
             with ThreadPoolExecutor(max_workers=min(parallel, len(codes))) as pool:
-                parts = list(pool.map(lambda lg: _tick_one(database, lg, now, policy, client), codes))
+                parts = list(pool.map(lambda lg: _tick_one(database, lg, now, policy, client, retries), codes))
     finally:
         if own_client:
             client.close()
@@ -366,12 +369,15 @@ def deliver_due(
     return report
 
 
-def _tick_one(database: Database, lg_code: str, now: datetime, policy: RetryPolicy, client: httpx.Client) -> TickReport:
+def _tick_one(
+    database: Database, lg_code: str, now: datetime, policy: RetryPolicy, client: httpx.Client, retries: bool = True
+) -> TickReport:
     report = TickReport()
     with database.session(lg_code) as session:
         fresh = fan_out(session, lg_code, now, policy)
         report.fanned_out = len(fresh)
-        jobs = sorted([*claim(session, lg_code, now, policy), *fresh], key=lambda j: (j.sub_id, j.seq))
+        due = claim(session, lg_code, now, policy) if retries else []
+        jobs = sorted([*due, *fresh], key=lambda j: (j.sub_id, j.seq))
     if not jobs:
         return report
     outcomes = _send_all(jobs, policy, client)

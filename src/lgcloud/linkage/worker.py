@@ -75,7 +75,7 @@ def run(
     next_full = 0.0
     with httpx.Client(follow_redirects=False) as client:  # one connection pool for every pass
         halt = threading.Event()  # set when this loop ends, however it ends
-        lanes = _Lanes(lambda lg: _logged(lambda: _deliver(database, [lg], policy, client)), halt)
+        lanes = _Lanes(lambda lg: _logged(lambda: _deliver(database, [lg], policy, client, retries=False)), halt)
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_full:
@@ -135,9 +135,14 @@ def _handoffs_and_files(database: Database, files_root: Path) -> TickSummary:
 
 
 def _deliver(
-    database: Database, lg_codes: list[str], policy: webhooks.RetryPolicy | None, client: httpx.Client
+    database: Database,
+    lg_codes: list[str],
+    policy: webhooks.RetryPolicy | None,
+    client: httpx.Client,
+    *,
+    retries: bool = True,
 ) -> TickSummary:
-    report = webhooks.deliver_due(database, policy=policy, client=client, lg_codes=lg_codes)
+    report = webhooks.deliver_due(database, policy=policy, client=client, lg_codes=lg_codes, retries=retries)
     return TickSummary(report.delivered, report.failed, report.dead)
 
 
