@@ -427,9 +427,20 @@ def run(app: str, owner: str, args: argparse.Namespace) -> dict[str, Any]:
     server.shutdown()
     pull = [pulled.at[k] - t for k, t in commits.items() if k in pulled.at]
     hook = [hooked.at[k] - t for k, t in commits.items() if k in hooked.at]
-    return {"cpu": watch.report(len(took)), "pages": pulled.requests,
+    return {"cpu": watch.report(len(took)), "pages": pulled.requests, "windows": _windows(commits.values()),
             "pull": pull, "hook": hook, "took": took, "alone": len(alone) / args.calibrate, "drained": drained,
             "missing": (len(commits) - len(pull), len(commits) - len(hook))}  # fmt: skip
+
+
+def _windows(committed: Any, width: float = 30.0) -> str:
+    """異動/s in successive windows of the write phase (does the rate hold to the end?)."""
+    times = sorted(committed)
+    if not times:
+        return "-"
+    counts: dict[int, int] = {}
+    for t in times:
+        counts[int((t - times[0]) // width)] = counts.get(int((t - times[0]) // width), 0) + 1
+    return ", ".join(f"{counts.get(i, 0) / width:.0f}" for i in range(max(counts) + 1))
 
 
 def main() -> int:
@@ -470,6 +481,7 @@ def main() -> int:
           f"webhook {missing[1]}")  # fmt: skip
     print(f"capacity of the writers alone (no linkage running, unpaced): {found['alone']:.1f} 異動/s")
     print(found["cpu"])
+    print(f"異動/s per 30 s window: {found['windows']}")
     print(f"PULL pages with events: {found['pages']:,} ({len(pull) / max(found['pages'], 1):.1f} events per page)")
     print(f"drain from a full outbox ({args.drain:,} events, no writers): PULL {found['drained'][0]:,.0f} events/s, "
           f"webhook worker {found['drained'][1]:,.0f} deliveries/s")  # fmt: skip
