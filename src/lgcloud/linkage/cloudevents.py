@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, text, tuple_
+from sqlalchemy import Integer, String, and_, bindparam, func, select, text, true, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import as_utc
@@ -88,17 +89,34 @@ def _load_municipality(session: Session, lg_code: str) -> vocabulary.Municipalit
     return vocabulary.Municipality(lg_code, row[0], row[1])
 
 
-#: History rows by (宛名番号, 履歴番号), with the 異動 that wrote them (``ido__*``) and the person's current
-#: 世帯番号: prebuilt, every feed page and webhook batch runs it.
-_SNAPSHOTS = (
-    select(history, *(c.label(f"ido__{c.name}") for c in ido.c), current.c.setai_no.label("current_setai_no"))
-    .outerjoin(ido, and_(ido.c.lg_code == history.c.lg_code, ido.c.ido_id == history.c.ido_id))
-    .outerjoin(current, and_(current.c.lg_code == history.c.lg_code, current.c.atena_no == history.c.atena_no))
-    .where(
-        history.c.lg_code == bindparam("lg"),
-        tuple_(history.c.atena_no, history.c.rireki_no).in_(bindparam("keys", expanding=True)),
+def _snapshots_statement(postgresql_keys: bool) -> Any:
+    """History rows by (宛名番号, 履歴番号), with the 異動 that wrote them (``ido__*``) and the person's
+    current 世帯番号: prebuilt, every feed page and webhook batch runs it. On PostgreSQL the keys arrive
+    as two arrays joined row by row (one primary-key lookup each): a row-value IN list was planned, with
+    no statistics yet, as a scan of every row of the tenant with that 履歴番号, slower as the registry grew."""
+    columns = (history, *(c.label(f"ido__{c.name}") for c in ido.c), current.c.setai_no.label("current_setai_no"))
+    if postgresql_keys:
+        arrays = (bindparam("atenas", type_=PG_ARRAY(String())), bindparam("rirekis", type_=PG_ARRAY(Integer())))
+        keys = func.unnest(*arrays).table_valued("atena_no", "rireki_no").render_derived(name="k")
+        match = (history.c.atena_no == keys.c.atena_no, history.c.rireki_no == keys.c.rireki_no)
+        source: Any = keys.join(history, and_(history.c.lg_code == bindparam("lg"), *match))
+        where: Any = true()
+    else:
+        source = history
+        where = and_(
+            history.c.lg_code == bindparam("lg"),
+            tuple_(history.c.atena_no, history.c.rireki_no).in_(bindparam("keys", expanding=True)),
+        )
+    return (
+        select(*columns)
+        .select_from(source)
+        .outerjoin(ido, and_(ido.c.lg_code == history.c.lg_code, ido.c.ido_id == history.c.ido_id))
+        .outerjoin(current, and_(current.c.lg_code == history.c.lg_code, current.c.atena_no == history.c.atena_no))
+        .where(where)
     )
-)
+
+
+_SNAPSHOTS = {True: _snapshots_statement(True), False: _snapshots_statement(False)}
 
 
 @dataclass
@@ -114,7 +132,14 @@ def _snapshots(session: Session, lg_code: str, events: Sequence[OutboxEvent]) ->
     keys = {(e.payload["atena_no"], int(e.payload["rireki_no"])) for e in events if "rireki_no" in e.payload}
     found = _Snapshots({}, {}, {})
     if keys:
-        for m in session.execute(_SNAPSHOTS, {"lg": lg_code, "keys": sorted(keys)}).mappings():
+        ordered = sorted(keys)
+        postgresql_keys = session.get_bind().dialect.name == "postgresql"
+        params: dict[str, Any] = {"lg": lg_code}
+        if postgresql_keys:
+            params |= {"atenas": [a for a, _ in ordered], "rirekis": [r for _, r in ordered]}
+        else:
+            params["keys"] = ordered
+        for m in session.execute(_SNAPSHOTS[postgresql_keys], params).mappings():
             found.rows[(m["atena_no"], m["rireki_no"])] = row_from(m)
             if m["ido__ido_id"] is not None:
                 found.idos[m["ido__ido_id"]] = ido_from({c.name: m[f"ido__{c.name}"] for c in ido.c})
