@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, func, select, text, true, tuple_
-from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
+from sqlalchemy import and_, bindparam, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import as_utc
@@ -89,34 +88,34 @@ def _load_municipality(session: Session, lg_code: str) -> vocabulary.Municipalit
     return vocabulary.Municipality(lg_code, row[0], row[1])
 
 
-def _snapshots_statement(postgresql_keys: bool) -> Any:
-    """History rows by (宛名番号, 履歴番号), with the 異動 that wrote them (``ido__*``) and the person's
-    current 世帯番号: prebuilt, every feed page and webhook batch runs it. On PostgreSQL the keys arrive
-    as two arrays joined row by row (one primary-key lookup each): a row-value IN list was planned, with
-    no statistics yet, as a scan of every row of the tenant with that 履歴番号, slower as the registry grew."""
-    columns = (history, *(c.label(f"ido__{c.name}") for c in ido.c), current.c.setai_no.label("current_setai_no"))
-    if postgresql_keys:
-        arrays = (bindparam("atenas", type_=PG_ARRAY(String())), bindparam("rirekis", type_=PG_ARRAY(Integer())))
-        keys = func.unnest(*arrays).table_valued("atena_no", "rireki_no").render_derived(name="k")
-        match = (history.c.atena_no == keys.c.atena_no, history.c.rireki_no == keys.c.rireki_no)
-        source: Any = keys.join(history, and_(history.c.lg_code == bindparam("lg"), *match))
-        where: Any = true()
-    else:
-        source = history
-        where = and_(
-            history.c.lg_code == bindparam("lg"),
-            tuple_(history.c.atena_no, history.c.rireki_no).in_(bindparam("keys", expanding=True)),
-        )
-    return (
-        select(*columns)
-        .select_from(source)
-        .outerjoin(ido, and_(ido.c.lg_code == history.c.lg_code, ido.c.ido_id == history.c.ido_id))
-        .outerjoin(current, and_(current.c.lg_code == history.c.lg_code, current.c.atena_no == history.c.atena_no))
-        .where(where)
+#: History rows by (宛名番号, 履歴番号), with the 異動 that wrote them (``ido__*``) and the person's current
+#: 世帯番号: every feed page and webhook batch runs it. PostgreSQL: the keys arrive as two arrays and each
+#: lookup is a LATERAL subquery with LIMIT 1, which the planner cannot turn into a hash join: without
+#: statistics (autovacuum off) it planned the row-value IN list as a scan of every history row of the
+#: tenant with that 履歴番号, and a plain join on the arrays as a scan of the whole table, both slower as
+#: the registry grew.
+_SNAPSHOTS_PG = text(
+    "SELECT h.*, "
+    + ", ".join(f"i.{c.name} AS ido__{c.name}" for c in ido.c)
+    + """, c.setai_no AS current_setai_no
+    FROM unnest(CAST(:atenas AS varchar[]), CAST(:rirekis AS integer[])) AS k(atena_no, rireki_no)
+    JOIN LATERAL (SELECT * FROM residents_history AS h WHERE h.lg_code = :lg AND h.atena_no = k.atena_no
+                  AND h.rireki_no = k.rireki_no LIMIT 1) AS h ON true
+    LEFT JOIN LATERAL (SELECT * FROM residents_ido AS i WHERE i.lg_code = :lg AND i.ido_id = h.ido_id
+                       LIMIT 1) AS i ON true
+    LEFT JOIN LATERAL (SELECT c.setai_no FROM residents_current AS c WHERE c.lg_code = :lg
+                       AND c.atena_no = h.atena_no LIMIT 1) AS c ON true"""
+)
+_SNAPSHOTS_SQLITE = (
+    select(history, *(c.label(f"ido__{c.name}") for c in ido.c), current.c.setai_no.label("current_setai_no"))
+    .outerjoin(ido, and_(ido.c.lg_code == history.c.lg_code, ido.c.ido_id == history.c.ido_id))
+    .outerjoin(current, and_(current.c.lg_code == history.c.lg_code, current.c.atena_no == history.c.atena_no))
+    .where(
+        history.c.lg_code == bindparam("lg"),
+        tuple_(history.c.atena_no, history.c.rireki_no).in_(bindparam("keys", expanding=True)),
     )
-
-
-_SNAPSHOTS = {True: _snapshots_statement(True), False: _snapshots_statement(False)}
+)
+_SNAPSHOTS = {True: _SNAPSHOTS_PG, False: _SNAPSHOTS_SQLITE}
 
 
 @dataclass
