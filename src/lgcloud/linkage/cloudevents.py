@@ -89,24 +89,8 @@ def _load_municipality(session: Session, lg_code: str) -> vocabulary.Municipalit
 
 
 #: History rows by (宛名番号, 履歴番号), with the 異動 that wrote them (``ido__*``) and the person's current
-#: 世帯番号: every feed page and webhook batch runs it. PostgreSQL: the keys arrive as two arrays and each
-#: lookup is a LATERAL subquery with LIMIT 1, which the planner cannot turn into a hash join: without
-#: statistics (autovacuum off) it planned the row-value IN list as a scan of every history row of the
-#: tenant with that 履歴番号, and a plain join on the arrays as a scan of the whole table, both slower as
-#: the registry grew.
-_SNAPSHOTS_PG = text(
-    "SELECT h.*, "
-    + ", ".join(f"i.{c.name} AS ido__{c.name}" for c in ido.c)
-    + """, c.setai_no AS current_setai_no
-    FROM unnest(CAST(:atenas AS varchar[]), CAST(:rirekis AS integer[])) AS k(atena_no, rireki_no)
-    JOIN LATERAL (SELECT * FROM residents_history AS h WHERE h.lg_code = :lg AND h.atena_no = k.atena_no
-                  AND h.rireki_no = k.rireki_no LIMIT 1) AS h ON true
-    LEFT JOIN LATERAL (SELECT * FROM residents_ido AS i WHERE i.lg_code = :lg AND i.ido_id = h.ido_id
-                       LIMIT 1) AS i ON true
-    LEFT JOIN LATERAL (SELECT c.setai_no FROM residents_current AS c WHERE c.lg_code = :lg
-                       AND c.atena_no = h.atena_no LIMIT 1) AS c ON true"""
-)
-_SNAPSHOTS_SQLITE = (
+#: 世帯番号: prebuilt, every feed page and webhook batch runs it.
+_SNAPSHOTS = (
     select(history, *(c.label(f"ido__{c.name}") for c in ido.c), current.c.setai_no.label("current_setai_no"))
     .outerjoin(ido, and_(ido.c.lg_code == history.c.lg_code, ido.c.ido_id == history.c.ido_id))
     .outerjoin(current, and_(current.c.lg_code == history.c.lg_code, current.c.atena_no == history.c.atena_no))
@@ -115,7 +99,6 @@ _SNAPSHOTS_SQLITE = (
         tuple_(history.c.atena_no, history.c.rireki_no).in_(bindparam("keys", expanding=True)),
     )
 )
-_SNAPSHOTS = {True: _SNAPSHOTS_PG, False: _SNAPSHOTS_SQLITE}
 
 
 @dataclass
@@ -131,14 +114,7 @@ def _snapshots(session: Session, lg_code: str, events: Sequence[OutboxEvent]) ->
     keys = {(e.payload["atena_no"], int(e.payload["rireki_no"])) for e in events if "rireki_no" in e.payload}
     found = _Snapshots({}, {}, {})
     if keys:
-        ordered = sorted(keys)
-        postgresql_keys = session.get_bind().dialect.name == "postgresql"
-        params: dict[str, Any] = {"lg": lg_code}
-        if postgresql_keys:
-            params |= {"atenas": [a for a, _ in ordered], "rirekis": [r for _, r in ordered]}
-        else:
-            params["keys"] = ordered
-        for m in session.execute(_SNAPSHOTS[postgresql_keys], params).mappings():
+        for m in session.execute(_SNAPSHOTS, {"lg": lg_code, "keys": sorted(keys)}).mappings():
             found.rows[(m["atena_no"], m["rireki_no"])] = row_from(m)
             if m["ido__ido_id"] is not None:
                 found.idos[m["ido__ido_id"]] = ido_from({c.name: m[f"ido__{c.name}"] for c in ido.c})
