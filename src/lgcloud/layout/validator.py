@@ -31,7 +31,7 @@ from lgcloud.layout.codec import (
 )
 from lgcloud.layout.dialect import Dialect
 from lgcloud.layout.model import Condition, FileSpec, Item, Layout, Rule
-from lgcloud.layout.reader import Batch, issues_frame, iter_batches, release_memory
+from lgcloud.layout.reader import ISSUE_SCHEMA, Batch, issues_frame, iter_batches, release_memory
 
 #: Per-cell rules, most basic first; only the first failing one is reported for a cell.
 CELL_RULES = [
@@ -73,16 +73,7 @@ RULE_TITLES = {
     "sequence": "連番の欠番・重複",
     "unique": "一意であるべき値の重複",
 }
-ERROR_SCHEMA = {
-    "file": pl.String,
-    "record": pl.Int64,
-    "line": pl.Int64,
-    "byte_offset": pl.Int64,
-    "item": pl.String,
-    "rule": pl.String,
-    "value": pl.String,
-    "message": pl.String,
-}
+ERROR_SCHEMA = {"file": pl.String, **ISSUE_SCHEMA}
 GAIJI_SCHEMA = {
     "file": pl.String,
     "line": pl.Int64,
@@ -464,17 +455,8 @@ class Validator:
         return out
 
     def _exact_hits(self, checks_: list[tuple[int, Item, str, pl.Expr]], rows: pl.DataFrame) -> pl.DataFrame:
-        schema = {
-            "record": pl.Int64,
-            "line": pl.Int64,
-            "byte_offset": pl.Int64,
-            "item": pl.String,
-            "rule": pl.String,
-            "value": pl.String,
-            "message": pl.String,
-        }
         if rows.height == 0 or not checks_:
-            return pl.DataFrame(schema=schema)
+            return pl.DataFrame(schema=ISSUE_SCHEMA)
         flags = (
             rows.lazy()
             .select(
@@ -496,7 +478,7 @@ class Validator:
             .join(meta, on="__k")
         )
         if hits.height == 0:
-            return pl.DataFrame(schema=schema)
+            return pl.DataFrame(schema=ISSUE_SCHEMA)
         items = sorted(set(hits["item"]))
         values = (
             rows.join(hits.select("__rec").unique(), on="__rec", how="semi")

@@ -268,8 +268,7 @@ def write_diff(
     """The 差分 after ``since`` (default: where the last scheduled 差分 ended). None if nothing is new."""
     with database.session(lg_code) as session:
         lo = handoff.get_cursor(session, lg_code, DIFF_CURSOR, lock=True) if since is None else since
-        head = outbox.head(session, lg_code)
-        events = outbox.read(session, lg_code, after=lo, limit=limit, until=head)
+        _, events = outbox.read_with_head(session, lg_code, after=lo, limit=limit)
         if not events:
             return None
         hi = events[-1].seq

@@ -44,25 +44,6 @@ def _event(m: Any) -> OutboxEvent:
     )
 
 
-def read(
-    session: Session,
-    lg_code: str,
-    *,
-    after: int = 0,
-    limit: int = 100,
-    types: Sequence[str] = (),
-    until: int | None = None,
-) -> list[OutboxEvent]:
-    """Events with ``after < seq (≤ until)``, in seq order, optionally of some types only."""
-    stmt = select(outbox).where(outbox.c.lg_code == lg_code, outbox.c.seq > after)
-    if until is not None:
-        stmt = stmt.where(outbox.c.seq <= until)
-    if types:
-        stmt = stmt.where(outbox.c.type.in_(list(types)))
-    stmt = stmt.order_by(outbox.c.seq).limit(limit)
-    return [_event(m) for m in session.execute(stmt).mappings()]
-
-
 def _read_with_head_statement(typed: bool) -> Any:
     top = select(func.max(outbox.c.seq).label("head")).where(outbox.c.lg_code == bindparam("lg")).subquery("top")
     match = and_(outbox.c.lg_code == bindparam("lg"), outbox.c.seq > bindparam("after"), outbox.c.seq <= top.c.head)

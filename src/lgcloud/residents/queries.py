@@ -194,20 +194,8 @@ def current_rows(session: Session, lg_code: str, atena_nos: list[str]) -> list[R
 
 def all_current(session: Session, lg_code: str) -> list[Row]:
     """Every person's current row (small registries, tests and exports)."""
-    stmt = (
-        select(history)
-        .join(
-            current,
-            and_(
-                current.c.lg_code == history.c.lg_code,
-                current.c.atena_no == history.c.atena_no,
-                current.c.rireki_no == history.c.rireki_no,
-            ),
-        )
-        .where(current.c.lg_code == lg_code)
-        .order_by(history.c.atena_no)
-    )
-    return [row_from(m) for m in session.execute(stmt).mappings()]
+    stmt = current_rows_statement().order_by(None).order_by(history.c.atena_no)
+    return [row_from(m) for m in session.execute(stmt, {"lg": lg_code}).mappings()]
 
 
 def history_rows(session: Session, lg_code: str, atena_no: str) -> list[Row]:
