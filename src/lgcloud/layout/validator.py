@@ -524,19 +524,7 @@ class Validator:
                 f"{codepoint(ch)}{f'({sjis_code(ch)})' if sjis_code(ch) else ''} {pos + 1}文字目" for pos, ch in missing
             )
             rows_err.append((rec, line, off, item, "gaiji-unmapped", value, f"外字対応表にない外字: {where}"))
-        errs = pl.DataFrame(
-            rows_err,
-            schema={
-                "record": pl.Int64,
-                "line": pl.Int64,
-                "byte_offset": pl.Int64,
-                "item": pl.String,
-                "rule": pl.String,
-                "value": pl.String,
-                "message": pl.String,
-            },
-            orient="row",
-        )
+        errs = pl.DataFrame(rows_err, schema=ISSUE_SCHEMA, orient="row")
         return errs, ok_rows.cast(GAIJI_SCHEMA)
 
     def _relabel(self, errs: pl.DataFrame, spec: FileSpec) -> pl.DataFrame:
