@@ -146,10 +146,26 @@ def fan_out(session: Session, lg_code: str, now: datetime, policy: RetryPolicy, 
     ]
 
 
+#: One statement whatever the number of events (arrays, not a VALUES row each): a multi-row VALUES insert is
+#: compiled anew for every batch size, which cost the worker more CPU than the insert itself.
+_QUEUE_PG = text("""
+    INSERT INTO linkage_deliveries
+      (lg_code, sub_id, seq, event_id, event_type, state, attempts, tries, next_attempt_at, created_at)
+    SELECT :lg, :sub, u.seq, u.event_id, u.event_type, 'pending', 0, 0, :lease, :now
+    FROM unnest(CAST(:seqs AS bigint[]), CAST(:ids AS text[]), CAST(:types AS text[])) AS u(seq, event_id, event_type)
+    ON CONFLICT (lg_code, sub_id, seq)  -- a replay resets delivered or dead rows
+    DO UPDATE SET state = 'pending', attempts = 0, next_attempt_at = :lease, last_error = NULL
+    RETURNING seq, tries""")
+
+
 def _queue(
     session: Session, lg_code: str, sub_id: int, events: list[outbox.OutboxEvent], now: datetime, lease: datetime
 ) -> dict[int, int]:
     """Insert the deliveries, leased until ``lease``; returns seq → attempts made before (replays)."""
+    if _is_postgresql(session):
+        params = {"lg": lg_code, "sub": sub_id, "seqs": [e.seq for e in events], "ids": [e.event_id for e in events],
+                  "types": [e.type for e in events], "lease": lease, "now": now}  # fmt: skip
+        return {int(seq): int(tries) for seq, tries in session.execute(_QUEUE_PG, params)}
     rows = [
         {
             "lg_code": lg_code,

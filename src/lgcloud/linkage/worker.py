@@ -91,13 +91,24 @@ def run(
             chores.join(timeout=30)
 
 
+#: How long a woken lane waits for more commits before its pass: at a high 異動 rate one pass (one
+#: transaction, one claim) then carries several events instead of one each, for a tenth of a second of lag.
+COALESCE_SECONDS = 0.1
+
+
 class _Lanes:
     """A delivery lane (thread) per notified municipality: its new events go out as soon as its own
     previous pass has ended, not when the slowest municipality of the same round has. At most
     ``parallel`` lanes deliver at once (each holds a database connection meanwhile)."""
 
-    def __init__(self, deliver: Callable[[str], None], stop: threading.Event, parallel: int = 8) -> None:
-        self._deliver, self._stop = deliver, stop
+    def __init__(
+        self,
+        deliver: Callable[[str], None],
+        stop: threading.Event,
+        parallel: int = 8,
+        coalesce: float = COALESCE_SECONDS,
+    ) -> None:
+        self._deliver, self._stop, self._coalesce = deliver, stop, coalesce
         self._slots = threading.BoundedSemaphore(parallel)
         self._lanes: dict[str, tuple[threading.Event, threading.Thread]] = {}
 
@@ -112,6 +123,7 @@ class _Lanes:
     def _run(self, lg_code: str, woken: threading.Event) -> None:
         while not self._stop.is_set():
             if woken.wait(timeout=1.0):
+                self._stop.wait(self._coalesce)  # the commits of the next moment go out in the same pass
                 woken.clear()  # commits announced from here on wake the next pass
                 with self._slots:
                     self._deliver(lg_code)
