@@ -17,9 +17,15 @@ absolutely below 1 s and 2 s ("real-time" in 標準仕様書 j1190). Last, a dra
 with synthetic events (SQL, no writers) read by one PULL consumer and delivered by one worker — the
 capacity of linkage itself, which must be at least the asked rate.
 
+``--ido sql`` has the writers commit each 転入's rows (異動 record, history row, event) in one SQL statement
+instead of through the product's 異動 path: the same events at the same rate, with the two cores left to
+linkage — on this machine the 異動 path alone costs ~4–5 ms CPU, so at 200/s it takes half the machine.
+While the bench runs, a thread stands in for autovacuum when the server has it off (``--vacuum``).
+
     .venv/bin/python bench/bench_linkage.py                     # 200/s for 15 s (quick)
     LGCLOUD_BENCH_FULL=1 .venv/bin/python bench/bench_linkage.py   # 200/s for 120 s
     .venv/bin/python bench/bench_linkage.py --rate 100 --seconds 30 --tenants 4
+    .venv/bin/python bench/bench_linkage.py --ido sql               # linkage without the 異動 path's CPU
 """
 
 from __future__ import annotations
@@ -61,18 +67,63 @@ def p95(values: list[float]) -> float:
 # --- processes ------------------------------------------------------------------------------------
 
 
+#: ``--ido sql``: the rows a 転入 commits (its 異動 record, the new person's history row and the event, with
+#: numbers from the municipality's counters) in one statement as the application role (RLS in force).
+#: The events are the same as the product path's; only the 異動's own checks and Python are left out.
+SQL_TENNYU = """
+    WITH i AS (UPDATE residents_counters SET value = value + 1 WHERE lg_code = :lg AND name = 'ido' RETURNING value),
+    o AS (UPDATE residents_counters SET value = value + 1 WHERE lg_code = :lg AND name = 'outbox' RETURNING value),
+    x AS (INSERT INTO residents_ido (lg_code, ido_id, kind, reason, reason_class, ido_date, shori_date, actor,
+            subjects, command, recorded_at)
+          SELECT :lg, i.value, 'move_in', '国内転入', '記載', DATE '2025-04-01', DATE '2025-06-30', 'bench',
+            CAST('[]' AS json), CAST('{}' AS json), now() FROM i),
+    h AS (INSERT INTO residents_history (lg_code, atena_no, rireki_no, ido_id, valid_from, recorded_at, setai_no,
+            kind, status, shimei, shimei_kana, sex, zokugara, head_name, household_order, honseki, address,
+            birth_date, became_resident_on, address_set_on)
+          SELECT :lg, :atena, 1, i.value, DATE '2025-04-01', now(), :atena, '1', '住民', :shimei, 'フカ　シケン',
+            '1', '世帯主', :shimei, 1, '福井県', '本町1番地', DATE '1980-01-02', DATE '2025-04-01', DATE '2025-04-01'
+          FROM i)
+    INSERT INTO residents_outbox (lg_code, seq, event_id, type, subject, occurred_at, payload)
+    SELECT :lg, o.value, gen_random_uuid()::text, 'jp.lgcloud.residents.tennyu', :atena, now(),
+      json_build_object('ido_id', i.value, 'reason', '国内転入', 'reason_class', '記載', 'ido_date', '2025-04-01',
+        'ido_date_text', NULL, 'shori_date', '2025-06-30', 'atena_no', :atena, 'rireki_no', 1, 'setai_no', :atena,
+        'status', '住民', 'cancels_ido_id', NULL)
+    FROM i, o"""
+
+
 def writer(
-    app: str, owner: str, codes: list[str], rate: float, seconds: float, start: Any, out: Any, clerks: int
+    app: str,
+    owner: str,
+    codes: list[str],
+    rate: float,
+    seconds: float,
+    start: Any,
+    out: Any,
+    clerks: int,
+    path: str = "product",
 ) -> None:
     """Paced 転入 into ``codes`` by ``clerks`` threads (several 窓口 of one municipality, each with its own
-    connection), together at ``rate``; reports (lg, 宛名番号, 履歴番号, committed, took) per 異動."""
+    connection), together at ``rate``, through the product's 異動 path or (``path="sql"``) as
+    :data:`SQL_TENNYU`; reports (lg, 宛名番号, 履歴番号, committed, took) per 異動."""
     from datetime import date
+
+    from sqlalchemy import text
 
     from lgcloud.db import Database
     from lgcloud.residents.commands import AddressInput, MoveIn, PersonInput
     from lgcloud.residents.services import Actor, record_ido
 
-    database, actor = Database(app, owner), Actor("bench")
+    database, actor, tennyu = Database(app, owner), Actor("bench"), text(SQL_TENNYU)
+
+    def enter(lg: str, rng: random.Random, n: int) -> tuple[str, int]:  # n: unique in this process
+        with database.session(lg) as session:
+            if path == "sql":
+                atena = f"9{os.getpid() % 100000:05d}{n:09d}"
+                session.execute(tennyu, {"lg": lg, "atena": atena, "shimei": person(rng).shimei})
+                return atena, 1
+            command = MoveIn(ido_date="2025-04-01", persons=[person(rng)], address=AddressInput(address=f"本町{n}番地"))
+            row = record_ido(session, lg, actor, command, today=date(2025, 6, 30)).rows[0]
+            return row.atena_no, row.rireki_no
 
     def person(rng: random.Random) -> PersonInput:  # distinct names and dates: the 3情報 check stays selective
         return PersonInput(shimei=f"{rng.choice(SEI)}　{rng.choice(MEI)}{rng.randint(1, 999)}",
@@ -85,14 +136,12 @@ def writer(
         while time.time() - start_at < seconds:
             due = began + n * clerks / rate
             if due > time.time():
-                time.sleep(due - time.time())
+                time.sleep(max(0.0, due - time.time()))
             lg = codes[n % len(codes)]
-            command = MoveIn(ido_date="2025-04-01", persons=[person(rng)], address=AddressInput(address=f"本町{n}番地"))
             t0 = time.time()
-            with database.session(lg) as session:
-                result = record_ido(session, lg, actor, command, today=date(2025, 6, 30))
+            atena, rireki = enter(lg, rng, n * clerks + i)
             t1 = time.time()
-            out.put((lg, result.rows[0].atena_no, result.rows[0].rireki_no, t1, t1 - t0))
+            out.put((lg, atena, rireki, t1, t1 - t0))
             n += 1
 
     for lg in codes:  # warm up: imports, the moji matching index, connections (not measured)
@@ -288,7 +337,7 @@ def write_phase(
     queue, starts = ctx.Queue(), ctx.Queue()
     shards = [codes[i :: args.writers] for i in range(args.writers)]
     writers = [ctx.Process(target=writer, args=(app, owner, shard, rate / args.writers, seconds, starts, queue,
-                                                args.clerks)) for shard in shards]  # fmt: skip
+                                                args.clerks, args.ido)) for shard in shards]  # fmt: skip
     for proc in writers:
         proc.start()
     for _ in writers:
@@ -316,6 +365,21 @@ def write_phase(
     for proc in writers:
         proc.join(timeout=10)
     return commits, took
+
+
+def stand_in_autovacuum(owner: str, every: float, stop: threading.Event) -> None:
+    """``VACUUM (ANALYZE)`` of the bench database every ``every`` seconds while it runs, for a server whose
+    autovacuum is off (this machine's is): a production server has it on, and without it the delivery
+    queue's dead rows and statistics from empty tables slow a long run down for reasons of set-up."""
+    dsn = owner.replace("postgresql+psycopg://", "postgresql://")
+    while not stop.wait(every):
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE)")
+
+
+def autovacuum_is_on() -> bool:
+    with psycopg.connect(ADMIN_DSN) as conn:
+        return conn.execute("SHOW autovacuum").fetchone()[0] == "on"
 
 
 DRAIN_LG = "182109"  # 坂井市: a member that only the drain phase uses
@@ -414,6 +478,8 @@ def run(app: str, owner: str, args: argparse.Namespace) -> dict[str, Any]:
         procs.append(ctx.Process(target=worker, args=(app, owner, tempfile.mkdtemp()), daemon=True))
         procs[-1].start()
     watch = CpuWatch({"web": procs[0].pid, **{f"worker {i}": p.pid for i, p in enumerate(procs[1:], 1)}})
+    if args.vacuum:
+        threading.Thread(target=stand_in_autovacuum, args=(owner, args.vacuum, stop), daemon=True).start()
     commits, took = write_phase(ctx, app, owner, codes, args, args.rate, args.seconds, watch)
     deadline = time.time() + 60
     while time.time() < deadline and not (commits.keys() <= pulled.at.keys() and commits.keys() <= hooked.at.keys()):
@@ -452,12 +518,20 @@ def main() -> int:
     # load generator itself, not the system, would cap the rate when commits slow down under load.
     parser.add_argument("--writers", type=int, default=0, help="writer processes (default: one per municipality)")
     parser.add_argument("--clerks", type=int, default=2, help="threads (窓口) per writer process")
+    parser.add_argument("--ido", choices=("product", "sql"), default="product",
+                        help="how writers enter a 転入: the product's 異動 path, or its rows by one SQL statement "
+                        "(linkage measured without the cost of the 異動 checks on the same two cores)")  # fmt: skip
     # Workers scale out (claims use SKIP LOCKED); one process per core, as a deployment would run them.
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
+    parser.add_argument("--vacuum", type=float, default=None,
+                        help="seconds between VACUUM (ANALYZE) of the bench database; default 30 when the "
+                        "server's autovacuum is off, else none (0: never)")  # fmt: skip
     parser.add_argument("--calibrate", type=float, default=5.0, help="seconds of writers alone, unpaced")
     parser.add_argument("--drain", type=int, default=50_000 if FULL else 5_000, help="events for the drain phase")
     args = parser.parse_args()
     args.writers = args.writers or args.tenants
+    if args.vacuum is None:
+        args.vacuum = 0.0 if autovacuum_is_on() else 30.0
     name = f"lgcloud_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -475,7 +549,9 @@ def main() -> int:
     achieved = len(took) / args.seconds
     anchor = p95(took) * 1000
     print(f"{len(took):,} 異動 in {args.seconds:.0f} s over {args.tenants} municipalities "
-          f"({args.writers} writer processes × {args.clerks} clerks, {args.workers} worker processes, "
+          f"({args.writers} writer processes × {args.clerks} clerks, 異動 path: {args.ido}, "
+          f"{args.workers} worker processes, "
+          f"{f'VACUUM (ANALYZE) every {args.vacuum:.0f} s, ' if args.vacuum else ''}"
           f"{os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}); not seen 60 s after the run: PULL {missing[0]}, "
           f"webhook {missing[1]}")  # fmt: skip
