@@ -114,29 +114,55 @@ def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(exprs) if exprs else frame
 
 
-def _person_sql(since: int | None) -> str:
+def _history_sql(since: int | None) -> str:
     cols = ", ".join(f"h.{n}" for n, _ in STAGING_PERSON_COLUMNS + STAGING_FOREIGN_COLUMNS)
     where = "h.lg_code = :lg" + (" AND h.ido_id > :since" if since is not None else "")
-    return f"""
-        SELECT h.atena_no, h.rireki_no, h.ido_id, {cols},
-          i.reason AS ido_reason, i.ido_date, i.ido_date_text, i.shori_date, i.todokede_date, i.notice_date,
-          CASE WHEN c.rireki_no = h.rireki_no THEN 1 ELSE 0 END AS latest,
-          ep.items AS x_person, ef.items AS x_foreign, en.items AS x_noforeign
-        FROM residents_history h
-        JOIN residents_ido i ON i.lg_code = h.lg_code AND i.ido_id = h.ido_id
-        LEFT JOIN residents_current c ON c.lg_code = h.lg_code AND c.atena_no = h.atena_no
-        LEFT JOIN migration_extras ep ON ep.lg_code = h.lg_code AND ep.atena_no = h.atena_no
-          AND ep.rireki_no = h.rireki_no AND ep.part = 'person'
-        LEFT JOIN migration_extras ef ON ef.lg_code = h.lg_code AND ef.atena_no = h.atena_no
-          AND ef.rireki_no = h.rireki_no AND ef.part = 'foreign'
-        LEFT JOIN migration_extras en ON en.lg_code = h.lg_code AND en.atena_no = h.atena_no
-          AND en.rireki_no = h.rireki_no AND en.part = 'noforeign'
-        WHERE {where}
-        ORDER BY h.atena_no, h.rireki_no"""
+    return f"SELECT h.atena_no, h.rireki_no, h.ido_id, {cols} FROM residents_history h WHERE {where}"
+
+
+def _ido_sql(since: int | None) -> str:
+    where = "lg_code = :lg" + (" AND ido_id > :since" if since is not None else "")
+    return (f"SELECT ido_id, reason AS ido_reason, ido_date, ido_date_text, shori_date, todokede_date, notice_date "
+            f"FROM residents_ido WHERE {where}")
+
+
+def _extras_sql(since: int | None) -> str:
+    if since is None:
+        return "SELECT atena_no, rireki_no, part, items FROM migration_extras WHERE lg_code = :lg"
+    return """SELECT e.atena_no, e.rireki_no, e.part, e.items FROM migration_extras e
+        JOIN residents_history h ON h.lg_code = e.lg_code AND h.atena_no = e.atena_no AND h.rireki_no = e.rireki_no
+        WHERE e.lg_code = :lg AND h.ido_id > :since"""
+
+
+CURRENT_SQL = "SELECT atena_no, rireki_no AS current_rireki_no FROM residents_current WHERE lg_code = :lg"
+EXTRA_PARTS = {"person": "x_person", "foreign": "x_foreign", "noforeign": "x_noforeign"}
+
+
+def _registry(session: Session, params: dict[str, Any]) -> pl.DataFrame:
+    """History rows with their 異動 record, ``latest`` and the kept items (``x_*``), by 宛名番号 and 履歴番号.
+
+    Four single-table reads joined and sorted here: one SQL join of them makes PostgreSQL hash and sort
+    the wide history rows, which spills to disk for a large municipality whatever ``work_mem`` allows.
+    Sorting here is by code point, as the ``C`` collations do; 宛名番号 are digits, which every collation
+    orders the same way.
+    """
+    since = params.get("since")
+    hist = _frame(session, _history_sql(since), params)
+    ido = _frame(session, _ido_sql(since), params)
+    current = _frame(session, CURRENT_SQL, params)
+    extras = _frame(session, _extras_sql(since), params)
+    reg = hist.join(ido, on="ido_id", how="inner", maintain_order="left")
+    reg = reg.join(current, on="atena_no", how="left", maintain_order="left")
+    for part, column in EXTRA_PARTS.items():
+        kept = extras.filter(pl.col("part") == part).select("atena_no", "rireki_no", pl.col("items").alias(column))
+        reg = reg.join(kept, on=["atena_no", "rireki_no"], how="left", maintain_order="left")
+    reg = _typed(reg).sort("atena_no", "rireki_no")
+    latest = pl.col("current_rireki_no").cast(pl.Int64, strict=False) == pl.col("rireki_no")
+    return reg.with_columns(latest.fill_null(False).alias("latest")).drop("current_rireki_no")
 
 
 def person_items(reg: pl.DataFrame, layout: Layout, tenant: mapping.Tenant) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(person items, foreign items) in canonical form for registry rows read by :func:`_person_sql`."""
+    """(person items, foreign items) in canonical form for registry rows read by :func:`_registry`."""
     derived = mapping.person_from_registry(reg, layout, tenant)
     person = apply_extras(derived, reg["x_person"])
     has_foreign = ((reg["kind"] == "2") & reg["x_noforeign"].is_null()) | reg["x_foreign"].is_not_null()
@@ -303,9 +329,9 @@ def export(db: Database, req: ExportRequest, progress: jobs.ProgressCallback | N
         from lgcloud.migration.staging import bulk_plans
 
         bulk_plans(session)  # whole-municipality joins: hash joins, whatever the statistics say
-        if is_postgresql(session):  # the whole registry is sorted and hashed: in memory, not in temp files
+        if is_postgresql(session):  # households are joined and sorted there: in memory, not in temp files
             session.execute(text("SET LOCAL work_mem = '256MB'"))
-        reg = _typed(_frame(session, _person_sql(req.since), params))
+        reg = _registry(session, params)
         households = _typed(_frame(session, _household_sql(req.since is not None), params))
         cursor = int(session.execute(text("SELECT COALESCE(MAX(ido_id), 0) FROM residents_ido WHERE lg_code = :lg"),
                                      params).scalar_one())
