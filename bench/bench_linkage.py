@@ -51,10 +51,14 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).parent))
 from result import FULL, Result
 
+from lgcloud.linkage.destinations import DestinationGuard
+
 ADMIN_DSN = os.environ.get("LGCLOUD_TEST_PG", "postgresql://postgres@localhost:5432/postgres")
 #: Real codes of 福井県 cities (a plausible 共同利用 group); no real residents are involved.
 CODES = ["182010", "182028", "182044", "182052", "182061", "182079", "182087", "182095"]
 PULL_TARGET_S, HOOK_TARGET_S = 1.0, 2.0
+#: The receiver is on this host, which webhooks may not reach unless the operator opens it.
+LOCAL_RECEIVER = DestinationGuard.from_setting("127.0.0.1/32")
 SEI = ["山田", "鈴木", "髙橋", "渡邉", "齋藤", "葛\U000e0100城", "佐藤", "田中"]
 MEI = ["太郎", "花子", "一", "𠮷子", "邉\U000e0101子", "次郎"]
 
@@ -181,7 +185,7 @@ def worker(app: str, owner: str, files_root: str) -> None:
     from lgcloud.linkage import worker as linkage_worker
 
     database = Database(app, owner)
-    policy = webhooks.RetryPolicy(timeout_seconds=5)
+    policy = webhooks.RetryPolicy(timeout_seconds=5, destinations=LOCAL_RECEIVER)
     linkage_worker.run(database, Path(files_root), threading.Event(), policy=policy)
 
 
@@ -440,9 +444,10 @@ def drain(app: str, owner: str, base: str, args: argparse.Namespace) -> tuple[fl
         subscriptions.create(session, DRAIN_LG, name="国保", url=f"http://127.0.0.1:{server.server_address[1]}/h",
                              actor="bench", after=0)  # fmt: skip
     started = time.perf_counter()
-    with httpx.Client() as client:
+    policy = webhooks.RetryPolicy(destinations=LOCAL_RECEIVER)
+    with webhooks.new_client(policy) as client:
         while len(hooked.at) < args.drain:
-            webhooks.deliver_due(database, client=client, lg_codes=[DRAIN_LG])
+            webhooks.deliver_due(database, policy=policy, client=client, lg_codes=[DRAIN_LG])
     hook_rate = args.drain / (time.perf_counter() - started)
     server.shutdown()
     database.dispose()

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     #: Run background work (webhook delivery, scheduled 差分 files) inside the web process — the
     #: embedded default of `lgcloud serve`; production runs `lgcloud linkage worker` separately.
     embedded_worker: bool = False
+    #: Networks webhooks may reach although they are refused by default (loopback, link-local, …), comma
+    #: separated, e.g. "127.0.0.1/32" for a receiver on the same host; see lgcloud.linkage.destinations.
+    webhook_allow_networks: str = ""
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
 

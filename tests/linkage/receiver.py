@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from lgcloud.linkage.destinations import DestinationGuard
 from lgcloud.linkage.signing import WebhookVerificationError, verify
+
+#: The receiver runs on this host, which webhooks may not reach by default: opened as an operator would for
+#: a development deployment (LGCLOUD_WEBHOOK_ALLOW_NETWORKS=127.0.0.1/32).
+LOCAL = DestinationGuard.from_setting("127.0.0.1/32")
 
 
 @dataclass

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from linkage_helpers import IVS_SEI, Clerk, registry_state
+from receiver import LOCAL
 
 from lgcloud.db.base import utcnow
 from lgcloud.linkage import handoff, webhooks
 from lgcloud.residents.commands import MoveOut
 
-FAST = webhooks.RetryPolicy(base_seconds=1, max_attempts=2, timeout_seconds=2)
+FAST = webhooks.RetryPolicy(base_seconds=1, max_attempts=2, timeout_seconds=2, destinations=LOCAL)
 
 
 def test_admin_sees_dead_letters_and_can_requeue(app, database, tenants, clerk: Clerk, login_as) -> None:

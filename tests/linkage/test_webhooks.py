@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 from linkage_helpers import Clerk
-from receiver import Receiver, running
+from receiver import LOCAL, Receiver, running
 
 from lgcloud.db.base import utcnow
 from lgcloud.linkage import signing, subscriptions, webhooks
 from lgcloud.residents.events import EventType
 
-FAST = webhooks.RetryPolicy(base_seconds=10, max_seconds=60, max_attempts=3, timeout_seconds=5)
+FAST = webhooks.RetryPolicy(base_seconds=10, max_seconds=60, max_attempts=3, timeout_seconds=5, destinations=LOCAL)
 
 
 def _subscribe(database, lg_code: str, url: str, **kwargs) -> tuple[int, str]:  # type: ignore[no-untyped-def]

@@ -38,16 +38,17 @@ def worker(
     out: Annotated[Path | None, typer.Option(help="差分ファイルの出力先")] = None,
 ) -> None:
     """Webhook 配信・団体間連携・定期差分ファイルのワーカーを実行します。"""
+    from lgcloud.config import get_settings
     from lgcloud.linkage import worker as w
 
-    database = _database()
+    database, policy = _database(), w.policy_for(get_settings().webhook_allow_networks)
     if once:
-        console.print(w.tick(database, _root(out)).__dict__)
+        console.print(w.tick(database, _root(out), policy=policy).__dict__)
         return
     stop = threading.Event()
     console.print(f"linkage worker: full pass every {interval} s, new events as soon as committed (Ctrl+C で停止)")
     try:
-        w.run(database, _root(out), stop, interval=interval)
+        w.run(database, _root(out), stop, interval=interval, policy=policy)
     except KeyboardInterrupt:
         stop.set()
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from lgcloud import __version__
 from lgcloud.db import Database
 from lgcloud.linkage import cloudevents, outbox, signing
+from lgcloud.linkage.destinations import DestinationGuard, GuardedTransport
 from lgcloud.linkage.models import attempts, deliveries, subscriptions
 from lgcloud.residents.models import outbox as outbox_table
 
@@ -42,6 +43,7 @@ class RetryPolicy:
     timeout_seconds: float = 10.0
     lease_seconds: float = 120.0
     batch: int = 200
+    destinations: DestinationGuard = field(default_factory=DestinationGuard)  # where requests may go (SSRF)
 
     def delay(self, attempt: int) -> timedelta:
         """Wait after failed attempt ``attempt`` (1-based): base·2^(n−1), capped."""
@@ -350,6 +352,12 @@ def _send_all(jobs: list[Job], policy: RetryPolicy, client: httpx.Client) -> lis
         return [o for outcomes in pool.map(run, groups.values()) for o in outcomes]
 
 
+def new_client(policy: RetryPolicy) -> httpx.Client:
+    """The HTTP client deliveries go out with: no redirects (the signed URL is the one registered) and
+    the policy's destination guard."""
+    return httpx.Client(follow_redirects=False, transport=GuardedTransport(policy.destinations))
+
+
 def deliver_due(
     database: Database,
     now: datetime | None = None,
@@ -369,7 +377,7 @@ def deliver_due(
     now = now or utcnow()
     codes = list(lg_codes) if lg_codes is not None else municipalities(database)
     own_client = client is None
-    client = client or httpx.Client(follow_redirects=False)
+    client = client or new_client(policy)
     try:
         if parallel <= 1 or len(codes) <= 1:
             parts = [_tick_one(database, lg, now, policy, client, retries) for lg in codes]

@@ -20,6 +20,7 @@ import httpx
 from lgcloud.db import Database
 from lgcloud.db.base import utcnow
 from lgcloud.linkage import files, handoff, webhooks
+from lgcloud.linkage.destinations import DestinationGuard
 from lgcloud.linkage.signal import OutboxListener
 from lgcloud.logging import get_logger
 
@@ -73,7 +74,7 @@ def run(
     listener = OutboxListener(database)
     listener.open()  # before the first full pass: an event committed in between still wakes us
     next_full = 0.0
-    with httpx.Client(follow_redirects=False) as client:  # one connection pool for every pass
+    with webhooks.new_client(policy or webhooks.RetryPolicy()) as client:  # one connection pool for every pass
         halt = threading.Event()  # set when this loop ends, however it ends
         lanes = _Lanes(lambda lg: _logged(lambda: _deliver(database, [lg], policy, client, retries=False)), halt)
         try:
@@ -167,6 +168,11 @@ def _logged(step: Callable[[], TickSummary]) -> None:
         log.exception("linkage tick failed")
 
 
+def policy_for(allow_networks: str) -> webhooks.RetryPolicy:
+    """The delivery policy of a deployment: defaults, with the networks its operator opened for webhooks."""
+    return webhooks.RetryPolicy(destinations=DestinationGuard.from_setting(allow_networks))
+
+
 @dataclass
 class EmbeddedWorker:
     thread: threading.Thread
@@ -178,11 +184,17 @@ class EmbeddedWorker:
         self.thread.join(timeout)
 
 
-def start_embedded(database: Database, files_root: Path, *, interval: float = 1.0) -> EmbeddedWorker:
+def start_embedded(
+    database: Database, files_root: Path, *, interval: float = 1.0, policy: webhooks.RetryPolicy | None = None
+) -> EmbeddedWorker:
     """Run the worker in a daemon thread of this process (the embedded default); ``.stop()`` ends it."""
     stop = threading.Event()
     thread = threading.Thread(
-        target=run, args=(database, files_root, stop), kwargs={"interval": interval}, daemon=True, name="linkage"
+        target=run,
+        args=(database, files_root, stop),
+        kwargs={"interval": interval, "policy": policy},
+        daemon=True,
+        name="linkage",
     )
     thread.start()
     return EmbeddedWorker(thread, stop)

@@ -48,9 +48,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.feed_wakeups.start()  # long polls wait for NOTIFY instead of reading in a loop (PostgreSQL)
     worker = None
     if settings.embedded_worker:
-        from lgcloud.linkage.worker import start_embedded
+        from lgcloud.linkage.worker import policy_for, start_embedded
 
-        worker = start_embedded(app.state.database, settings.data_dir / "linkage")
+        policy = policy_for(settings.webhook_allow_networks)
+        worker = start_embedded(app.state.database, settings.data_dir / "linkage", policy=policy)
     yield
     if worker is not None:
         worker.stop()
