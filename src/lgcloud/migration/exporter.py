@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,12 +88,14 @@ def _frame(session: Session, sql: str, params: dict[str, Any]) -> pl.DataFrame:
         raw = session.connection().connection.driver_connection
         bound = sql.replace(":lg", pgsql.Literal(params["lg"]).as_string(raw)).replace(
             ":since", pgsql.Literal(params.get("since")).as_string(raw))
-        blocks = []
+        buffer = io.BytesIO()  # one copy of each row (a list of bytes and a join made two)
         with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
-            blocks.extend(bytes(block) for block in copy)
-        if not blocks:
+            for block in copy:
+                buffer.write(block)
+        if not buffer.tell():
             return pl.DataFrame()
-        return pl.read_csv(io.BytesIO(b"".join(blocks)), infer_schema=False)
+        buffer.seek(0)
+        return pl.read_csv(buffer, infer_schema=False)
     result = session.execute(text(sql), params)
     columns = list(result.keys())
     rows = result.fetchall()
@@ -185,8 +188,19 @@ def _household_sql(setai_filter: bool) -> str:
                      AND h.atena_no = c.atena_no AND h.rireki_no = c.rireki_no
                    WHERE c.lg_code = :lg AND c.status = '住民') m ON m.setai_no = hh.setai_no
         LEFT JOIN migration_household_extras x ON x.lg_code = hh.lg_code AND x.setai_no = hh.setai_no
-        WHERE {where}
-        ORDER BY hh.setai_no, m.household_order, m.atena_no"""
+        WHERE {where}"""
+
+
+def _households(session: Session, params: dict[str, Any], setai_filter: bool) -> pl.DataFrame:
+    """The rows of :func:`_household_sql` by 世帯番号, 記載順位 and 宛名番号, NULLs where the database puts them.
+
+    Sorted here rather than in SQL: PostgreSQL sorts the rows through the collation, polars by code point
+    (the same for these digit strings) in a fraction of the time.
+    """
+    rows = _typed(_frame(session, _household_sql(setai_filter), params))
+    if rows.height == 0:
+        return rows
+    return rows.sort("setai_no", "household_order", "atena_no", nulls_last=is_postgresql(session))
 
 
 def household_items(rows: pl.DataFrame, spec: FileSpec, apply: bool = True) -> pl.DataFrame:
@@ -226,7 +240,7 @@ def household_extras_for_job(session: Session, layout: Layout, tenant: mapping.T
     from lgcloud.migration.staging import bulk_plans
 
     bulk_plans(session)
-    rows = _typed(_frame(session, _household_sql(False), {"lg": tenant.lg_code}))
+    rows = _households(session, {"lg": tenant.lg_code}, False)
     derived = household_items(rows, spec, apply=False)
     joined = source.join(derived, on="世帯番号", how="left", suffix="__d")
     keep = [pl.when(pl.col(f"{n}__d").is_null() & pl.col(n).is_not_null()).then(pl.col(n)).alias(n)
@@ -243,6 +257,36 @@ def household_extras_for_job(session: Session, layout: Layout, tenant: mapping.T
 
 
 # ------------------------------------------------------------------------------------ encodings
+
+
+#: Planes scanned for the characters an encoding holds: JIS X 0213 maps into the BMP and plane 2 only.
+SCANNED_PLANES = (range(0x80, 0xD800), range(0xE000, 0x10000), range(0x20000, 0x30000))
+
+
+@lru_cache(maxsize=8)
+def outside_class(codec: str) -> str:
+    """A regex class of the characters ``codec`` cannot encode on their own.
+
+    Only a filter: a value with none of them fits; a value with one is checked with the codec itself (a
+    combining mark may encode only after its base character, and a character outside the scanned planes is
+    treated as unencodable until checked), so the filter never changes which values are fixed.
+    """
+    ranges: list[list[int]] = [[0, 0x7F]]  # ASCII fits every supported encoding
+    for plane in SCANNED_PLANES:
+        for cp in plane:
+            try:
+                chr(cp).encode(codec)
+            except UnicodeEncodeError:
+                continue
+            if ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+    return "[^" + "".join(f"{_escaped(a)}-{_escaped(b)}" for a, b in ranges) + "]"
+
+
+def _escaped(cp: int) -> str:
+    return f"\\x{{{cp:X}}}"
 
 
 def _degrade_target(encoding: str) -> str:
@@ -294,14 +338,14 @@ class _Encoder:
     def frame(self, frame: pl.DataFrame, file: str, key_item: str) -> pl.DataFrame:
         if self.encoding.startswith("utf-8"):
             return frame
+        outside = outside_class(self.codec)
+        # instead of an encode call per value: which columns hold non-ASCII text (one parallel select), then one
+        # regex pass over those columns' distinct values; only the values it flags are tried with the codec
+        wide = frame.select([(pl.col(n).str.len_bytes() != pl.col(n).str.len_chars()).any() for n in frame.columns])
         fixes = []
-        for name in frame.columns:
-            column = frame[name]
-            wide = column.str.contains("[^\\x00-\\x7f]")
-            if not wide.any():  # ASCII fits every supported encoding
-                continue
-            values = column.filter(wide).unique().to_list()
-            bad = {v for v in values if not self.fits(v)}
+        for name in (n for n, hit in zip(frame.columns, wide.row(0), strict=True) if hit):
+            values = frame[name].unique()
+            bad = {v for v in values.filter(values.str.contains(outside)).to_list() if not self.fits(v)}
             if not bad:
                 continue
             rows = frame.filter(pl.col(name).is_in(list(bad))).select(key_item, name)
@@ -332,7 +376,7 @@ def export(db: Database, req: ExportRequest, progress: jobs.ProgressCallback | N
         if is_postgresql(session):  # households are joined and sorted there: in memory, not in temp files
             session.execute(text("SET LOCAL work_mem = '256MB'"))
         reg = _registry(session, params)
-        households = _typed(_frame(session, _household_sql(req.since is not None), params))
+        households = _households(session, params, req.since is not None)
         cursor = int(session.execute(text("SELECT COALESCE(MAX(ido_id), 0) FROM residents_ido WHERE lg_code = :lg"),
                                      params).scalar_one())
     if reg.height == 0:
