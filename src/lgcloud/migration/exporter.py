@@ -368,6 +368,8 @@ def export(db: Database, req: ExportRequest, progress: jobs.ProgressCallback | N
 
     params = {"lg": req.lg_code, "since": req.since}
     with db.session(req.lg_code) as session:
+        if db.is_postgresql:  # the registry is read by several statements: all from one snapshot
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         tenant = tenant_of(session, req.lg_code)
         reverse = _reverse_gaiji(session, req)
         from lgcloud.migration.staging import bulk_plans
