@@ -124,3 +124,44 @@ def test_operator_sees_job_counts_of_the_group_but_no_contents(login_as, tenants
     person = generated.files["person"].read_bytes().decode("cp932", errors="replace").splitlines()[1].split(",")
     assert person[1] not in listed.text  # no 宛名番号, names or any record content
     assert login_as("clerk").get("/api/v1/migration/jobs").status_code == 403
+
+
+def _operator_upload(client, url: str, lg_code: str, generated, **form: str):  # type: ignore[no-untyped-def]
+    files = [("files", (p.name, p.read_bytes(), "text/csv")) for p in generated.files.values()]
+    return client.post(url, files=files, data={"lg_code": lg_code, **form}, follow_redirects=False)
+
+
+def test_operator_starts_a_members_import_and_sees_only_counts(login_as, tenants, generated, database) -> None:  # type: ignore[no-untyped-def]
+    operator = login_as("operator")
+    response = _operator_upload(operator, "/api/v1/migration/imports", tenants.a, generated)
+    assert response.status_code == 202, response.text
+    job_id = response.json()["job_id"]
+    assert "summary" not in response.json()
+    jobs.wait(tenants.a, job_id, timeout=120)
+    admin = login_as("admin")
+    job = admin.get(f"{API.format(tenants.a)}/jobs/{job_id}").json()  # the municipality reads the report
+    assert job["state"] == "done" and job["summary"]["balanced"] and _state(database, tenants.a)[0] > 0
+    assert operator.get(f"{API.format(tenants.a)}/jobs/{job_id}/quarantine.zip").status_code in (403, 404)
+    with database.session(tenants.a) as session:
+        started_by = session.execute(text("SELECT actor FROM tenancy_audit_log WHERE lg_code = :lg AND "
+                                          "action = 'migration:import.start'"), {"lg": tenants.a}).scalars().all()
+    assert started_by == ["operator"]  # the municipality's audit chain names who started it
+
+
+def test_operator_console_form_starts_an_import_and_lists_it(login_as, tenants, generated) -> None:  # type: ignore[no-untyped-def]
+    operator = login_as("operator")
+    response = _operator_upload(operator, "/operator/migration/imports", tenants.a, generated,
+                                csrf_token=operator.csrf_token)
+    assert response.status_code == 303 and "started=" in response.headers["location"]
+    job_id = response.headers["location"].rsplit("=", 1)[-1]
+    jobs.wait(tenants.a, job_id, timeout=120)
+    page = operator.get("/operator/")
+    assert job_id in page.text and 'data-state="done"' in page.text
+
+
+def test_operator_cannot_import_into_a_municipality_outside_its_group(login_as, tenants, generated, database) -> None:  # type: ignore[no-untyped-def]
+    before = _state(database, tenants.a)
+    response = _operator_upload(login_as("operator"), "/api/v1/migration/imports", "999999", generated)
+    assert response.status_code == 404 and response.json()["code"] == "not-in-group"
+    assert login_as("admin").post("/api/v1/migration/imports", data={"lg_code": tenants.a}).status_code == 403
+    assert _state(database, tenants.a) == before

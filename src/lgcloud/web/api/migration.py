@@ -3,6 +3,8 @@
 Every route is ``/municipalities/{lg_code}/migration/…`` guarded by ``tenant_access(Permission.MIGRATION_RUN)``:
 only the municipality's own staff holding the permission (its admin). Job status and the summary carry
 counts and checksums only; the report, quarantine and export downloads contain personal data and are audited.
+The operator (``group:operate``) lists the group's jobs and starts a member's import (``/migration/…``),
+seeing counts only.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from lgcloud.errors import LgcloudError, NotFound
 from lgcloud.migration import exporter, importer, jobs
 from lgcloud.tenancy.permissions import Permission
 from lgcloud.tenancy.principal import Principal
-from lgcloud.web.deps import TenantContext, get_db, require_permission, tenant_access
+from lgcloud.web.deps import TenantContext, client_ip, get_db, require_permission, tenant_access
 
 router = APIRouter(tags=["migration"])
 
@@ -67,14 +69,28 @@ def _save_uploads(root: Path, files: list[UploadFile]) -> tuple[Path, list[Path]
     return folder, paths
 
 
-def start_import(request: Request, ctx: TenantContext, files: list[UploadFile], *, dialect: str | None,
-                 encoding: str | None, source_system: str | None) -> jobs.Job:
+def start_import(
+    request: Request,
+    ctx: TenantContext,
+    files: list[UploadFile],
+    *,
+    dialect: str | None,
+    encoding: str | None,
+    source_system: str | None,
+) -> jobs.Job:
     """Save the uploads, check them (names, layout, dialect) and start the job in the background."""
     root = migration_root(request)
     folder, paths = _save_uploads(root, files)
     try:
-        req = importer.ImportRequest(ctx.lg_code, paths, root, dialect=dialect or None, encoding=encoding or None,
-                                     source_system=source_system or None, actor=ctx.principal.name)
+        req = importer.ImportRequest(
+            ctx.lg_code,
+            paths,
+            root,
+            dialect=dialect or None,
+            encoding=encoding or None,
+            source_system=source_system or None,
+            actor=ctx.principal.name,
+        )
         job = importer.prepare(ctx.db, req)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -82,8 +98,12 @@ def start_import(request: Request, ctx: TenantContext, files: list[UploadFile], 
     if not any(str(folder) in f["path"] for f in job.files):  # the same files were imported before
         shutil.rmtree(folder, ignore_errors=True)
     with ctx.session() as session:
-        ctx.audit(session, "migration:import.start", target=job.job_id,
-                  detail={"files": [f["name"] for f in job.files], "bytes": job.bytes_total})
+        ctx.audit(
+            session,
+            "migration:import.start",
+            target=job.job_id,
+            detail={"files": [f["name"] for f in job.files], "bytes": job.bytes_total},
+        )
     jobs.start_in_thread(ctx.db, ctx.lg_code, job.job_id)
     return job
 
@@ -109,8 +129,17 @@ def start_export(ctx: TenantContext, request: Request, body: ExportIn) -> jobs.J
     job_id = jobs.derive_job_id("export", ctx.lg_code, body.layout, options, [stamp])
     root = migration_root(request)
     with ctx.session() as session:
-        job = jobs.create(session, lg_code=ctx.lg_code, job_id=job_id, kind="export", layout=body.layout,
-                          options=options, files=[], work_dir=root / ctx.lg_code / job_id, actor=ctx.principal.name)
+        job = jobs.create(
+            session,
+            lg_code=ctx.lg_code,
+            job_id=job_id,
+            kind="export",
+            layout=body.layout,
+            options=options,
+            files=[],
+            work_dir=root / ctx.lg_code / job_id,
+            actor=ctx.principal.name,
+        )
         ctx.audit(session, "migration:export.start", target=job_id, detail=options)
     jobs.start_in_thread(ctx.db, ctx.lg_code, job.job_id)
     return job
@@ -137,29 +166,62 @@ def download_dir(ctx: TenantContext, job: jobs.Job, sub: str, action: str) -> Re
     with ctx.session() as session:
         ctx.audit(session, action, target=job.job_id)
     name = f"{job.job_id}-{sub}.zip"
-    return Response(zip_dir(folder), media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        zip_dir(folder), media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 # ------------------------------------------------------------------------------------------ routes
 
 
-@router.get("/migration/jobs")
-def group_jobs(
-    request: Request, principal: Annotated[Principal, Depends(require_permission(Permission.GROUP_OPERATE))]
-) -> list[JobOut]:
-    """The operator's view: every migration job of the group's municipalities — counts and checksums only."""
+Operator = Annotated[Principal, Depends(require_permission(Permission.GROUP_OPERATE))]
+
+
+def group_members(request: Request, principal: Principal) -> list[str]:
     from lgcloud.tenancy import services
 
-    db = get_db(request)
-    with db.session() as session:
-        members = [m.lg_code for m, _g in services.list_municipalities(session, principal.group_id)]
-    out: list[JobOut] = []
-    for lg_code in members:
-        with db.session(lg_code) as session:
-            out += [j.public() for j in jobs.list_jobs(session, lg_code)]
-    return out
+    with get_db(request).session() as session:
+        return [m.lg_code for m, _g in services.list_municipalities(session, principal.group_id)]
 
+
+def group_job_list(request: Request, principal: Principal) -> list[jobs.Job]:
+    db = get_db(request)
+    found: list[jobs.Job] = []
+    for lg_code in group_members(request, principal):
+        with db.session(lg_code) as session:
+            found += jobs.list_jobs(session, lg_code)
+    return found
+
+
+def operator_context(request: Request, principal: Principal, lg_code: str) -> TenantContext:
+    """The operator acting for a member municipality in a migration: starting its import (writing, never
+    reading records); the municipality's audit chain records who did it."""
+    if lg_code not in group_members(request, principal):
+        raise NotFound("このグループの市区町村ではありません", code="not-in-group")
+    return TenantContext(lg_code=lg_code, principal=principal, db=get_db(request), source_ip=client_ip(request))
+
+
+@router.get("/migration/jobs")
+def group_jobs(request: Request, principal: Operator) -> list[JobOut]:
+    """The operator's view: every migration job of the group's municipalities — counts and checksums only."""
+    return [j.public() for j in group_job_list(request, principal)]
+
+
+@router.post("/migration/imports", status_code=status.HTTP_202_ACCEPTED)
+def operator_import(
+    request: Request,
+    principal: Operator,
+    lg_code: Annotated[str, Form(description="取り込む構成団体の全国地方公共団体コード")],
+    files: Annotated[list[UploadFile], File(description="住民・外国人・世帯の移行ファイル")],
+    dialect: Annotated[str | None, Form()] = None,
+    encoding: Annotated[str | None, Form()] = None,
+    source_system: Annotated[str | None, Form()] = None,
+) -> JobOut:
+    """The operator starts a member municipality's import (e.g. files handed over by the previous vendor);
+    it sees the job's counts, the municipality's admin its report and quarantine."""
+    ctx = operator_context(request, principal, lg_code)
+    job = start_import(request, ctx, files, dialect=dialect, encoding=encoding, source_system=source_system)
+    return job.public()
 
 
 @router.get("/municipalities/{lg_code}/migration/jobs")

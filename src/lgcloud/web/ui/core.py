@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lgcloud.errors import LgcloudError
@@ -269,15 +269,38 @@ def operator_console(
     request: Request,
     principal: Annotated[Principal, Depends(require_permission(Permission.GROUP_OPERATE))],
     error: str | None = None,
+    started: str | None = None,
 ) -> Response:
+    from lgcloud.web.api.migration import group_job_list
+
     with get_db(request).session() as session:
         groups = services.list_groups(session)
         members = services.list_municipalities(session, principal.group_id)
-    return render(
-        request,
-        "operator.html",
-        {"groups": groups, "members": members, "error": error, "statuses": services.MUNICIPALITY_STATUSES},
-    )
+    context = {"groups": groups, "members": members, "error": error, "statuses": services.MUNICIPALITY_STATUSES,
+               "jobs": group_job_list(request, principal), "started": started}  # fmt: skip
+    return render(request, "operator.html", context)
+
+
+@router.post("/operator/migration/imports", response_class=HTMLResponse)
+def operator_import_form(
+    request: Request,
+    principal: Annotated[Principal, Depends(require_permission(Permission.GROUP_OPERATE))],
+    lg_code: Annotated[str, Form()],
+    files: Annotated[list[UploadFile], File()],
+    encoding: Annotated[str, Form()] = "",
+    source_system: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """The operator starts a member's import; the console then shows its progress (counts only)."""
+    from lgcloud.web.api.migration import operator_context, start_import
+
+    check_csrf(request, csrf_token)
+    try:
+        ctx = operator_context(request, principal, lg_code)
+        job = start_import(request, ctx, files, dialect=None, encoding=encoding, source_system=source_system)
+    except LgcloudError as exc:
+        return operator_console(request, principal, error=exc.message)
+    return RedirectResponse(f"/operator/?started={job.job_id}", status_code=303)
 
 
 @router.post("/operator/municipalities", response_class=HTMLResponse)
