@@ -136,9 +136,7 @@ def plain_date(name: str) -> pl.Expr:
 
 def date_to_canonical(value: str, text: str | None = None) -> pl.Expr:
     """Registry date (+ wording) → canonical YYYYMMDD string."""
-    v = pl.col(value)
-    from_value = pl.concat_str([v.dt.year().cast(pl.String).str.zfill(4), v.dt.month().cast(pl.String).str.zfill(2),
-                                v.dt.day().cast(pl.String).str.zfill(2)])
+    from_value = pl.col(value).dt.strftime("%Y%m%d")  # one formatting pass (years are 4 digits, zero-padded)
     if text is None:
         return from_value
     t = pl.col(text)
