@@ -137,12 +137,14 @@ def _extras_sql(since: int | None) -> str:
         WHERE e.lg_code = :lg AND h.ido_id > :since"""
 
 
-CURRENT_SQL = "SELECT atena_no, rireki_no AS current_rireki_no FROM residents_current WHERE lg_code = :lg"
+CURRENT_SQL = """SELECT atena_no, rireki_no AS current_rireki_no, setai_no AS current_setai_no,
+    status AS current_status FROM residents_current WHERE lg_code = :lg"""
 EXTRA_PARTS = {"person": "x_person", "foreign": "x_foreign", "noforeign": "x_noforeign"}
 
 
 def _registry(session: Session, params: dict[str, Any]) -> pl.DataFrame:
-    """History rows with their 異動 record, ``latest`` and the kept items (``x_*``), by 宛名番号 and 履歴番号.
+    """History rows with their 異動 record, ``latest``, the current row's 世帯 and status (``current_*``) and the
+    kept items (``x_*``), by 宛名番号 and 履歴番号.
 
     Four single-table reads joined and sorted here: one SQL join of them makes PostgreSQL hash and sort
     the wide history rows, which spills to disk for a large municipality whatever ``work_mem`` allows.
@@ -161,7 +163,7 @@ def _registry(session: Session, params: dict[str, Any]) -> pl.DataFrame:
         reg = reg.join(kept, on=["atena_no", "rireki_no"], how="left", maintain_order="left")
     reg = _typed(reg).sort("atena_no", "rireki_no")
     latest = pl.col("current_rireki_no").cast(pl.Int64, strict=False) == pl.col("rireki_no")
-    return reg.with_columns(latest.fill_null(False).alias("latest")).drop("current_rireki_no")
+    return reg.with_columns(latest.fill_null(False).alias("latest"))
 
 
 def person_items(reg: pl.DataFrame, layout: Layout, tenant: mapping.Tenant) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -191,13 +193,36 @@ def _household_sql(setai_filter: bool) -> str:
         WHERE {where}"""
 
 
+HOUSEHOLDS_SQL = """SELECT hh.setai_no, x.items AS x_household FROM residents_households hh
+    LEFT JOIN migration_household_extras x ON x.lg_code = hh.lg_code AND x.setai_no = hh.setai_no
+    WHERE hh.lg_code = :lg"""
+MEMBER_COLUMNS = ("atena_no", "shimei", "zokugara", "household_order", "address", "address_code", "katagaki")
+
+
 def _households(session: Session, params: dict[str, Any], setai_filter: bool) -> pl.DataFrame:
-    """The rows of :func:`_household_sql` by 世帯番号, 記載順位 and 宛名番号, NULLs where the database puts them.
+    """The rows of :func:`_household_sql`, sorted as :func:`_sorted_households` does."""
+    return _sorted_households(session, _typed(_frame(session, _household_sql(setai_filter), params)))
+
+
+def _households_from(session: Session, reg: pl.DataFrame, params: dict[str, Any]) -> pl.DataFrame:
+    """The rows of :func:`_household_sql` for a full export, the members taken from the registry rows in hand.
+
+    The same rows: each 世帯 with its members' current rows (current status 住民); joining the whole
+    history again in SQL cost PostgreSQL a second pass over it and a hash of the members.
+    """
+    resident = pl.col("latest") & (pl.col("current_status") == "住民")
+    members = reg.filter(resident).select(pl.col("current_setai_no").alias("setai_no"), *MEMBER_COLUMNS)
+    households = _frame(session, HOUSEHOLDS_SQL, params)
+    rows = households.join(members, on="setai_no", how="left", maintain_order="left")
+    return _sorted_households(session, rows.select("setai_no", *MEMBER_COLUMNS, "x_household"))
+
+
+def _sorted_households(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
+    """By 世帯番号, 記載順位 and 宛名番号, NULLs where the database puts them.
 
     Sorted here rather than in SQL: PostgreSQL sorts the rows through the collation, polars by code point
     (the same for these digit strings) in a fraction of the time.
     """
-    rows = _typed(_frame(session, _household_sql(setai_filter), params))
     if rows.height == 0:
         return rows
     return rows.sort("setai_no", "household_order", "atena_no", nulls_last=is_postgresql(session))
@@ -378,7 +403,8 @@ def export(db: Database, req: ExportRequest, progress: jobs.ProgressCallback | N
         if is_postgresql(session):  # households are joined and sorted there: in memory, not in temp files
             session.execute(text("SET LOCAL work_mem = '256MB'"))
         reg = _registry(session, params)
-        households = _households(session, params, req.since is not None)
+        # a 差分 export reads the changed households' members in SQL: they are not all among the changed rows
+        households = _households_from(session, reg, params) if req.since is None else _households(session, params, True)
         cursor = int(session.execute(text("SELECT COALESCE(MAX(ido_id), 0) FROM residents_ido WHERE lg_code = :lg"),
                                      params).scalar_one())
     if reg.height == 0:
