@@ -284,30 +284,48 @@ def household_extras_for_job(session: Session, layout: Layout, tenant: mapping.T
 # ------------------------------------------------------------------------------------ encodings
 
 
-#: Planes scanned for the characters an encoding holds: JIS X 0213 maps into the BMP and plane 2 only.
-SCANNED_PLANES = (range(0x80, 0xD800), range(0xE000, 0x10000), range(0x20000, 0x30000))
+#: Blocks checked character by character besides the decoded repertoire: Latin-1, punctuation, symbols and
+#: full-width forms, where the legacy codecs also encode characters no byte sequence decodes to (〜, −, ¢ …).
+SYMBOL_BLOCKS = (range(0x80, 0x400), range(0x2000, 0x3400), range(0xFE00, 0x10000))
 
 
 @lru_cache(maxsize=8)
 def outside_class(codec: str) -> str:
-    """A regex class of the characters ``codec`` cannot encode on their own.
+    """A regex class of the characters not known to encode in ``codec`` on their own.
 
-    Only a filter: a value with none of them fits; a value with one is checked with the codec itself (a
-    combining mark may encode only after its base character, and a character outside the scanned planes is
-    treated as unencodable until checked), so the filter never changes which values are fixed.
+    Only a filter: a value with none of them fits; a value with one is checked with the codec itself, so the
+    filter never changes which values are fixed and need not be exact. A combining mark that encodes only
+    after its base is outside; so is any character :func:`_encodable` does not find.
     """
     ranges: list[list[int]] = [[0, 0x7F]]  # ASCII fits every supported encoding
-    for plane in SCANNED_PLANES:
-        for cp in plane:
-            try:
-                chr(cp).encode(codec)
-            except UnicodeEncodeError:
-                continue
-            if ranges[-1][1] == cp - 1:
-                ranges[-1][1] = cp
-            else:
-                ranges.append([cp, cp])
+    for cp in sorted(_encodable(codec)):
+        if cp <= ranges[-1][1]:
+            continue
+        if ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
     return "[^" + "".join(f"{_escaped(a)}-{_escaped(b)}" for a, b in ranges) + "]"
+
+
+def _encodable(codec: str) -> set[int]:
+    """Code points that encode on their own: what the one- to three-byte sequences decode to, and the symbol
+    blocks, each checked. Decoding all sequences at once (newline-separated, a byte no lead byte takes as its
+    second) costs far less than trying every code point."""
+    sequences = [bytes([a]) for a in range(0x80, 0x100)]
+    sequences += [bytes([a, b]) for a in range(0x80, 0x100) for b in range(0x40, 0x100)]
+    sequences += [bytes([0x8F, a, b]) for a in range(0xA1, 0xFF) for b in range(0xA1, 0xFF)]  # EUC plane 2
+    decoded = b"\n".join(sequences).decode(codec, errors="replace").split("\n")
+    candidates = {c for c in decoded if len(c) == 1 and c != "\ufffd"}
+    candidates.update(chr(cp) for block in SYMBOL_BLOCKS for cp in block)
+    found = set()
+    for char in candidates:
+        try:
+            char.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        found.add(ord(char))
+    return found
 
 
 def _escaped(cp: int) -> str:
