@@ -41,10 +41,21 @@ def _type_name(t: object) -> str:
 
 
 DATE_COLUMNS = {n for n, t in STAGING_PERSON_COLUMNS + STAGING_FOREIGN_COLUMNS if _type_name(t) == "Date"} | {
-    "ido_date", "shori_date", "todokede_date", "notice_date"}
+    "ido_date",
+    "shori_date",
+    "todokede_date",
+    "notice_date",
+}
 BOOL_COLUMNS = {n for n, t in STAGING_PERSON_COLUMNS if _type_name(t) == "Boolean"}
-DEGRADED_SCHEMA = {"file": pl.String, "key": pl.String, "item": pl.String, "char": pl.String,
-                   "codepoint": pl.String, "replacement": pl.String, "how": pl.String}
+DEGRADED_SCHEMA = {
+    "file": pl.String,
+    "key": pl.String,
+    "item": pl.String,
+    "char": pl.String,
+    "codepoint": pl.String,
+    "replacement": pl.String,
+    "how": pl.String,
+}
 
 
 class ExportError(LgcloudError):
@@ -87,7 +98,8 @@ def _frame(session: Session, sql: str, params: dict[str, Any]) -> pl.DataFrame:
 
         raw = session.connection().connection.driver_connection
         bound = sql.replace(":lg", pgsql.Literal(params["lg"]).as_string(raw)).replace(
-            ":since", pgsql.Literal(params.get("since")).as_string(raw))
+            ":since", pgsql.Literal(params.get("since")).as_string(raw)
+        )
         buffer = io.BytesIO()  # one copy of each row (a list of bytes and a join made two)
         with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
             for block in copy:
@@ -110,8 +122,13 @@ def _typed(frame: pl.DataFrame) -> pl.DataFrame:
         if name in DATE_COLUMNS:
             exprs.append(c.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).alias(name))
         elif name in BOOL_COLUMNS or name == "latest":
-            exprs.append(pl.when(c.is_in(["1", "t", "true", "True"])).then(True)
-                         .when(c.is_in(["0", "f", "false", "False"])).then(False).alias(name))
+            exprs.append(
+                pl.when(c.is_in(["1", "t", "true", "True"]))
+                .then(True)
+                .when(c.is_in(["0", "f", "false", "False"]))
+                .then(False)
+                .alias(name)
+            )
         elif name in ("rireki_no", "household_order", "ido_id"):
             exprs.append(c.cast(pl.Int64, strict=False).alias(name))
     return frame.with_columns(exprs) if exprs else frame
@@ -125,8 +142,10 @@ def _history_sql(since: int | None) -> str:
 
 def _ido_sql(since: int | None) -> str:
     where = "lg_code = :lg" + (" AND ido_id > :since" if since is not None else "")
-    return (f"SELECT ido_id, reason AS ido_reason, ido_date, ido_date_text, shori_date, todokede_date, notice_date "
-            f"FROM residents_ido WHERE {where}")
+    return (
+        f"SELECT ido_id, reason AS ido_reason, ido_date, ido_date_text, shori_date, todokede_date, notice_date "
+        f"FROM residents_ido WHERE {where}"
+    )
 
 
 def _extras_sql(since: int | None) -> str:
@@ -179,7 +198,9 @@ def person_items(reg: pl.DataFrame, layout: Layout, tenant: mapping.Tenant) -> t
 def _household_sql(setai_filter: bool) -> str:
     where = "hh.lg_code = :lg" + (
         " AND hh.setai_no IN (SELECT DISTINCT setai_no FROM residents_history WHERE lg_code = :lg AND ido_id > :since)"
-        if setai_filter else "")
+        if setai_filter
+        else ""
+    )
     return f"""
         SELECT hh.setai_no, m.atena_no, m.shimei, m.zokugara, m.household_order, m.address, m.address_code,
           m.katagaki, x.items AS x_household
@@ -242,23 +263,31 @@ def household_items(rows: pl.DataFrame, spec: FileSpec, apply: bool = True) -> p
         pl.col("address").filter(head).first().alias("住所"),
         pl.col("x_household").first().alias("x"),
     )
-    derived = first.select(pl.col("setai_no").alias("世帯番号"), *mapping.HOUSEHOLD_DERIVED,
-                           pl.lit(None, dtype=pl.String).alias("世帯構成年月日"))
+    derived = first.select(
+        pl.col("setai_no").alias("世帯番号"),
+        *mapping.HOUSEHOLD_DERIVED,
+        pl.lit(None, dtype=pl.String).alias("世帯構成年月日"),
+    )
     derived = derived.select([pl.col(n) for n in spec.names])
     if not apply:
         return derived
     extra = first["x"].str.json_decode(pl.Struct({n: pl.String for n in spec.names}))
     return derived.with_columns(extra.alias("__x")).select(
-        [pl.coalesce(pl.col(n), pl.col("__x").struct.field(n)).alias(n) for n in spec.names])
+        [pl.coalesce(pl.col(n), pl.col("__x").struct.field(n)).alias(n) for n in spec.names]
+    )
 
 
 def household_extras_for_job(session: Session, layout: Layout, tenant: mapping.Tenant, job_id: str) -> int:
     """Keep the household file's items that the registry cannot derive (no members, 世帯構成年月日)."""
     spec = layout.file("household")
-    staged = pl.DataFrame(session.execute(text(
-        "SELECT setai_no, items FROM migration_staging_household WHERE lg_code = :lg AND job_id = :job"),
-        {"lg": tenant.lg_code, "job": job_id}).all(), schema={"setai_no": pl.String, "items": pl.String},
-        orient="row")
+    staged = pl.DataFrame(
+        session.execute(
+            text("SELECT setai_no, items FROM migration_staging_household WHERE lg_code = :lg AND job_id = :job"),
+            {"lg": tenant.lg_code, "job": job_id},
+        ).all(),
+        schema={"setai_no": pl.String, "items": pl.String},
+        orient="row",
+    )
     if staged.height == 0:
         return 0
     source = staged["items"].str.json_decode(pl.Struct({n: pl.String for n in spec.names})).struct.unnest()
@@ -268,16 +297,23 @@ def household_extras_for_job(session: Session, layout: Layout, tenant: mapping.T
     rows = _households(session, {"lg": tenant.lg_code}, False)
     derived = household_items(rows, spec, apply=False)
     joined = source.join(derived, on="世帯番号", how="left", suffix="__d")
-    keep = [pl.when(pl.col(f"{n}__d").is_null() & pl.col(n).is_not_null()).then(pl.col(n)).alias(n)
-            for n in spec.names if n != "世帯番号"]
+    keep = [
+        pl.when(pl.col(f"{n}__d").is_null() & pl.col(n).is_not_null()).then(pl.col(n)).alias(n)
+        for n in spec.names
+        if n != "世帯番号"
+    ]
     gaps = joined.select(pl.col("世帯番号"), *keep)
     others = [n for n in spec.names if n != "世帯番号"]
     gaps = gaps.filter(pl.any_horizontal([pl.col(n).is_not_null() for n in others]))
     docs = gaps.select(pl.col("世帯番号"), pl.struct(others).struct.json_encode().alias("items"))
     if docs.height:
-        session.execute(text("INSERT INTO migration_household_extras (lg_code, setai_no, items) "
-                             "VALUES (:lg, :s, :i) ON CONFLICT (lg_code, setai_no) DO NOTHING"),
-                        [{"lg": tenant.lg_code, "s": s, "i": i} for s, i in docs.iter_rows()])
+        session.execute(
+            text(
+                "INSERT INTO migration_household_extras (lg_code, setai_no, items) "
+                "VALUES (:lg, :s, :i) ON CONFLICT (lg_code, setai_no) DO NOTHING"
+            ),
+            [{"lg": tenant.lg_code, "s": s, "i": i} for s, i in docs.iter_rows()],
+        )
     return docs.height
 
 
@@ -365,16 +401,31 @@ class _Encoder:
             elif self.mode == "degrade":
                 decision = degrade_char(char, _degrade_target(self.encoding))
                 if decision.target is None or not self.fits(decision.target):
-                    raise EncodeError(f"{file} {key} の「{item}」の文字「{char}」(U+{ord(char[0]):04X})は "
-                                      f"{self.encoding} に縮退できません", item=item, char=char)
+                    raise EncodeError(
+                        f"{file} {key} の「{item}」の文字「{char}」(U+{ord(char[0]):04X})は "
+                        f"{self.encoding} に縮退できません",
+                        item=item,
+                        char=char,
+                    )
                 repl, how = decision.target, f"縮退({decision.table})"
             else:
-                raise EncodeError(f"{file} {key} の「{item}」の文字「{char}」(U+{ord(char[0]):04X})は "
-                                  f"{self.encoding} で表せません(--unencodable degrade / vendor を指定できます)",
-                                  item=item, char=char)
-            self.degraded.append({"file": file, "key": key, "item": item, "char": char,
-                                  "codepoint": " ".join(f"U+{ord(c):04X}" for c in char), "replacement": repl,
-                                  "how": how})
+                raise EncodeError(
+                    f"{file} {key} の「{item}」の文字「{char}」(U+{ord(char[0]):04X})は "
+                    f"{self.encoding} で表せません(--unencodable degrade / vendor を指定できます)",
+                    item=item,
+                    char=char,
+                )
+            self.degraded.append(
+                {
+                    "file": file,
+                    "key": key,
+                    "item": item,
+                    "char": char,
+                    "codepoint": " ".join(f"U+{ord(c):04X}" for c in char),
+                    "replacement": repl,
+                    "how": how,
+                }
+            )
             out.append(repl)
         return "".join(out)
 
@@ -423,18 +474,21 @@ def export(db: Database, req: ExportRequest, progress: jobs.ProgressCallback | N
         reg = _registry(session, params)
         # a 差分 export reads the changed households' members in SQL: they are not all among the changed rows
         households = _households_from(session, reg, params) if req.since is None else _households(session, params, True)
-        cursor = int(session.execute(text("SELECT COALESCE(MAX(ido_id), 0) FROM residents_ido WHERE lg_code = :lg"),
-                                     params).scalar_one())
+        cursor = int(
+            session.execute(
+                text("SELECT COALESCE(MAX(ido_id), 0) FROM residents_ido WHERE lg_code = :lg"), params
+            ).scalar_one()
+        )
     if reg.height == 0:
-        reg = pl.DataFrame(schema={c: pl.String for c in ["atena_no", "kind", "x_person", "x_foreign",
-                                                          "x_noforeign"]})
+        reg = pl.DataFrame(schema={c: pl.String for c in ["atena_no", "kind", "x_person", "x_foreign", "x_noforeign"]})
     frames = _frames(reg, households, layout, tenant)
     encoder = _Encoder(dialect, req.unencodable, reverse)
     return _write(req, layout, dialect, frames, encoder, cursor)
 
 
-def _frames(reg: pl.DataFrame, households: pl.DataFrame, layout: Layout,
-            tenant: mapping.Tenant) -> dict[str, pl.DataFrame]:
+def _frames(
+    reg: pl.DataFrame, households: pl.DataFrame, layout: Layout, tenant: mapping.Tenant
+) -> dict[str, pl.DataFrame]:
     if reg.height:
         person, foreign = person_items(reg, layout, tenant)
     else:
@@ -448,15 +502,23 @@ def _reverse_gaiji(session: Session, req: ExportRequest) -> dict[str, str]:
     if req.unencodable != "vendor":
         return {}
     if not req.source_system:
-        raise ExportError("--unencodable vendor には --source-system(外字対応表の移行元システム名)が必要です",
-                          code="migration-export-option")
+        raise ExportError(
+            "--unencodable vendor には --source-system(外字対応表の移行元システム名)が必要です",
+            code="migration-export-option",
+        )
     from lgcloud.moji.service import load_mapping
 
     return {glyph: char for char, glyph in load_mapping(session, req.lg_code, req.source_system).items()}
 
 
-def _write(req: ExportRequest, layout: Layout, dialect: Dialect, frames: dict[str, pl.DataFrame],
-           encoder: _Encoder, cursor: int) -> ExportResult:
+def _write(
+    req: ExportRequest,
+    layout: Layout,
+    dialect: Dialect,
+    frames: dict[str, pl.DataFrame],
+    encoder: _Encoder,
+    cursor: int,
+) -> ExportResult:
     req.out.mkdir(parents=True, exist_ok=True)
     ext = "dat" if dialect.format == "fixed" else "csv"
     files, counts, hashes = {}, {}, {}
@@ -473,33 +535,64 @@ def _write(req: ExportRequest, layout: Layout, dialect: Dialect, frames: dict[st
         degraded_file = req.out / "degraded.csv"
         pl.DataFrame(encoder.degraded, schema=DEGRADED_SCHEMA).write_csv(degraded_file)
     manifest = req.out / "manifest.json"
-    manifest.write_text(json.dumps({
-        "layout": layout.name, "layout_version": layout.version, "lg_code": req.lg_code,
-        "kind": "差分" if req.since is not None else "全件", "since": req.since, "cursor": cursor,
-        "dialect": {k: v for k, v in dialect.__dict__.items() if k != "description"},
-        "unencodable": req.unencodable, "files": {n: {"name": p.name, "records": counts[n], "sha256": hashes[n]}
-                                                  for n, p in files.items()},
-        "degraded": len(encoder.degraded), "exported_at": utcnow().isoformat()}, ensure_ascii=False, indent=2),
-        encoding="utf-8")
+    manifest.write_text(
+        json.dumps(
+            {
+                "layout": layout.name,
+                "layout_version": layout.version,
+                "lg_code": req.lg_code,
+                "kind": "差分" if req.since is not None else "全件",
+                "since": req.since,
+                "cursor": cursor,
+                "dialect": {k: v for k, v in dialect.__dict__.items() if k != "description"},
+                "unencodable": req.unencodable,
+                "files": {n: {"name": p.name, "records": counts[n], "sha256": hashes[n]} for n, p in files.items()},
+                "degraded": len(encoder.degraded),
+                "exported_at": utcnow().isoformat(),
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     return ExportResult(files, manifest, cursor, counts, len(encoder.degraded), degraded_file, hashes)
 
 
-def run_export_job(db: Database, lg_code: str, job_id: str,
-                   progress: jobs.ProgressCallback | None = None) -> jobs.Job:
+def run_export_job(db: Database, lg_code: str, job_id: str, progress: jobs.ProgressCallback | None = None) -> jobs.Job:
     """The export task (UI): write into the job's directory; the page offers it as a ZIP."""
     with db.session(lg_code) as session:
         job = jobs.get(session, lg_code, job_id)
         jobs.update(session, lg_code, job_id, state="running")
     options = job.options
-    req = ExportRequest(lg_code=lg_code, out=job.work_dir / "export", layout=job.layout,
-                        dialect=options.get("dialect"), encoding=options.get("encoding"), since=options.get("since"),
-                        unencodable=options.get("unencodable", "error"), source_system=options.get("source_system"),
-                        actor=job.actor)
+    req = ExportRequest(
+        lg_code=lg_code,
+        out=job.work_dir / "export",
+        layout=job.layout,
+        dialect=options.get("dialect"),
+        encoding=options.get("encoding"),
+        since=options.get("since"),
+        unencodable=options.get("unencodable", "error"),
+        source_system=options.get("source_system"),
+        actor=job.actor,
+    )
     result = export(db, req)
-    summary = {"cursor": result.cursor, "counts": result.counts, "degraded": result.degraded,
-               "sha256": result.sha256, "kind": "差分" if req.since is not None else "全件"}
+    summary = {
+        "cursor": result.cursor,
+        "counts": result.counts,
+        "degraded": result.degraded,
+        "sha256": result.sha256,
+        "kind": "差分" if req.since is not None else "全件",
+    }
     with db.session(lg_code) as session:
-        jobs.update(session, lg_code, job_id, state="done", phase="done", summary=summary,
-                    records_total=sum(result.counts.values()), loaded=sum(result.counts.values()),
-                    finished_at=utcnow())
+        jobs.update(
+            session,
+            lg_code,
+            job_id,
+            state="done",
+            phase="done",
+            summary=summary,
+            records_total=sum(result.counts.values()),
+            loaded=sum(result.counts.values()),
+            finished_at=utcnow(),
+        )
         return jobs.get(session, lg_code, job_id)

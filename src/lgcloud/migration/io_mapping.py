@@ -72,8 +72,10 @@ def _canonical_int(col: pl.Expr, style: str) -> pl.Expr:
 
 
 def to_canonical_dates(frame: pl.DataFrame, spec: FileSpec, dialect: Dialect) -> pl.DataFrame:
-    exprs = [_canonical_int(pl.col(n), s or dialect.date_style).cast(pl.String).str.zfill(8).alias(n)
-             for n, s in date_items(spec).items()]
+    exprs = [
+        _canonical_int(pl.col(n), s or dialect.date_style).cast(pl.String).str.zfill(8).alias(n)
+        for n, s in date_items(spec).items()
+    ]
     return frame.with_columns(exprs)
 
 
@@ -92,20 +94,27 @@ def _format_date(col: pl.Expr, style: str) -> pl.Expr:
         era = pl.when(hit).then(code).otherwise(era)
         base = pl.when(hit).then(b).otherwise(base)
     width = 1 if style == "wareki1" else 2
-    text = pl.concat_str([era.cast(pl.String).str.zfill(width), (y - base).cast(pl.String).str.zfill(2),
-                          (x % 10000).cast(pl.String).str.zfill(4)])
+    text = pl.concat_str(
+        [
+            era.cast(pl.String).str.zfill(width),
+            (y - base).cast(pl.String).str.zfill(2),
+            (x % 10000).cast(pl.String).str.zfill(4),
+        ]
+    )
     return pl.when(x == 0).then(pl.lit("0" * (width + 6))).otherwise(text)
 
 
 def from_canonical_dates(frame: pl.DataFrame, spec: FileSpec, dialect: Dialect) -> pl.DataFrame:
-    return frame.with_columns([_format_date(pl.col(n), s or dialect.date_style).alias(n)
-                               for n, s in date_items(spec).items()])
+    return frame.with_columns(
+        [_format_date(pl.col(n), s or dialect.date_style).alias(n) for n, s in date_items(spec).items()]
+    )
 
 
 def _days_in_month(y: pl.Expr, m: pl.Expr) -> pl.Expr:
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    return (pl.when(m == 2).then(pl.when(leap).then(29).otherwise(28))
-            .when(m.is_in([4, 6, 9, 11])).then(30).otherwise(31))
+    return (
+        pl.when(m == 2).then(pl.when(leap).then(29).otherwise(28)).when(m.is_in([4, 6, 9, 11])).then(30).otherwise(31)
+    )
 
 
 def flex_date(name: str) -> tuple[pl.Expr, pl.Expr]:
@@ -116,16 +125,27 @@ def flex_date(name: str) -> tuple[pl.Expr, pl.Expr]:
     dim = _days_in_month(yc, mc)
     exact = (y > 0) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= dim)
     # every branch is evaluated: build dates from clamped parts only
-    value = (pl.when(y.is_null() | (y <= 0)).then(None)
-             .when(m == 0).then(pl.date(yc, 1, 1))
-             .when(d == 0).then(pl.date(yc, mc, 1))
-             .otherwise(pl.date(yc, mc, d.clip(1, dim))))
+    value = (
+        pl.when(y.is_null() | (y <= 0))
+        .then(None)
+        .when(m == 0)
+        .then(pl.date(yc, 1, 1))
+        .when(d == 0)
+        .then(pl.date(yc, mc, 1))
+        .otherwise(pl.date(yc, mc, d.clip(1, dim)))
+    )
     ys, ms, ds = y.cast(pl.String), m.cast(pl.String), d.cast(pl.String)
-    text = (pl.when(x.is_null() | exact).then(None)
-            .when(y == 0).then(pl.lit("年月日不詳"))
-            .when(m == 0).then(pl.concat_str([ys, pl.lit("年月日不詳")]))
-            .when(d == 0).then(pl.concat_str([ys, pl.lit("年"), ms, pl.lit("月日不詳")]))
-            .otherwise(pl.concat_str([ys, pl.lit("年"), ms, pl.lit("月"), ds, pl.lit("日")])))
+    text = (
+        pl.when(x.is_null() | exact)
+        .then(None)
+        .when(y == 0)
+        .then(pl.lit("年月日不詳"))
+        .when(m == 0)
+        .then(pl.concat_str([ys, pl.lit("年月日不詳")]))
+        .when(d == 0)
+        .then(pl.concat_str([ys, pl.lit("年"), ms, pl.lit("月日不詳")]))
+        .otherwise(pl.concat_str([ys, pl.lit("年"), ms, pl.lit("月"), ds, pl.lit("日")]))
+    )
     return value, text
 
 
@@ -147,13 +167,19 @@ def date_to_canonical(value: str, text: str | None = None) -> pl.Expr:
     def ymd(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
         return pl.concat_str([y.str.zfill(4), m.str.zfill(2), d.str.zfill(2)])
 
-    return (pl.when(t.is_null()).then(from_value)
-            .when(t == "年月日不詳").then(pl.lit("00000000"))
-            .when(full.struct.field("1").is_not_null())
-            .then(ymd(full.struct.field("1"), full.struct.field("2"), full.struct.field("3")))
-            .when(ym.struct.field("1").is_not_null()).then(ymd(ym.struct.field("1"), ym.struct.field("2"), pl.lit("0")))
-            .when(yo.is_not_null()).then(ymd(yo, pl.lit("0"), pl.lit("0")))
-            .otherwise(from_value))
+    return (
+        pl.when(t.is_null())
+        .then(from_value)
+        .when(t == "年月日不詳")
+        .then(pl.lit("00000000"))
+        .when(full.struct.field("1").is_not_null())
+        .then(ymd(full.struct.field("1"), full.struct.field("2"), full.struct.field("3")))
+        .when(ym.struct.field("1").is_not_null())
+        .then(ymd(ym.struct.field("1"), ym.struct.field("2"), pl.lit("0")))
+        .when(yo.is_not_null())
+        .then(ymd(yo, pl.lit("0"), pl.lit("0")))
+        .otherwise(from_value)
+    )
 
 
 # ------------------------------------------------------------------------------------------- codes
@@ -215,7 +241,8 @@ def person_to_registry(items: pl.DataFrame, layout: Layout) -> pl.DataFrame:
         pl.col("履歴番号").cast(pl.Int64).alias("rireki_no"),
         _label("異動事由コード", reason_labels(layout)).alias("ido_reason"),
         reason_class(pl.col("異動事由コード")).alias("ido_reason_class"),
-        ido_date.alias("ido_date"), ido_text.alias("ido_date_text"),
+        ido_date.alias("ido_date"),
+        ido_text.alias("ido_date_text"),
         plain_date("処理年月日").alias("shori_date"),
         plain_date("届出年月日").alias("todokede_date"),
         plain_date("通知年月日").alias("notice_date"),
@@ -253,8 +280,9 @@ def person_to_registry(items: pl.DataFrame, layout: Layout) -> pl.DataFrame:
         _flag("介護資格有無").alias("kaigo"),
         pl.col("基礎年金番号").alias("pension_no"),
         pl.col("年金資格種別").alias("pension_kind"),
-        pl.concat_str([pl.col("児童手当受給開始年月").str.slice(0, 4), pl.col("児童手当受給開始年月").str.slice(4)],
-                      separator="-").alias("child_allowance_from"),
+        pl.concat_str(
+            [pl.col("児童手当受給開始年月").str.slice(0, 4), pl.col("児童手当受給開始年月").str.slice(4)], separator="-"
+        ).alias("child_allowance_from"),
         _flag("成年被後見人該当有無").alias("adult_guardianship"),
         _label("消除の事由", code_labels(layout, "消除事由")).alias("removal_reason"),
         plain_date("転出予定年月日").alias("move_out_planned_on"),
@@ -262,8 +290,12 @@ def person_to_registry(items: pl.DataFrame, layout: Layout) -> pl.DataFrame:
         plain_date("転出年月日").alias("move_out_on"),
         pl.col("備考").alias("remarks"),
     ]
-    for item, column in (("生年月日", "birth_date"), ("住民となった年月日", "became_resident_on"),
-                         ("住所を定めた年月日", "address_set_on"), ("消除年月日", "removed_on")):
+    for item, column in (
+        ("生年月日", "birth_date"),
+        ("住民となった年月日", "became_resident_on"),
+        ("住所を定めた年月日", "address_set_on"),
+        ("消除年月日", "removed_on"),
+    ):
         value, text = flex_date(item)
         cols += [value.alias(column), text.alias(f"{column}_text")]
     return items.select(cols)
@@ -276,10 +308,12 @@ def person_from_registry(reg: pl.DataFrame, layout: Layout, tenant: Tenant) -> p
     direct = _code("zokugara", zoku)
     parts = z.str.split("の")
     inverse = {v: k for k, v in zoku.items()}
-    zcodes = [pl.when(direct.is_not_null()).then(direct if i == 0 else None)
-              .otherwise(parts.list.get(i, null_on_oob=True).replace_strict(inverse, default=None,
-                                                                            return_dtype=pl.String))
-              for i in range(4)]
+    zcodes = [
+        pl.when(direct.is_not_null())
+        .then(direct if i == 0 else None)
+        .otherwise(parts.list.get(i, null_on_oob=True).replace_strict(inverse, default=None, return_dtype=pl.String))
+        for i in range(4)
+    ]
     sei, mei = _split_name("shimei")
     prefix = tenant.prefecture + tenant.name
     addr = pl.col("address")
@@ -318,7 +352,8 @@ def person_from_registry(reg: pl.DataFrame, layout: Layout, tenant: Tenant) -> p
         "通称_フリガナ": pl.col("tsusho_kana"),
         "性別": pl.col("sex"),
         "生年月日": date_to_canonical("birth_date", "birth_date_text"),
-        "生年月日_不詳フラグ": pl.when(pl.col("birth_date_text").str.contains("不詳")).then(pl.lit(FLAG_TRUE))
+        "生年月日_不詳フラグ": pl.when(pl.col("birth_date_text").str.contains("不詳"))
+        .then(pl.lit(FLAG_TRUE))
         .otherwise(pl.lit(FLAG_FALSE)),
         **{f"続柄コード{i + 1}": zcodes[i] for i in range(4)},
         "続柄表記": z,
@@ -329,7 +364,8 @@ def person_from_registry(reg: pl.DataFrame, layout: Layout, tenant: Tenant) -> p
         "住所_都道府県": pl.lit(tenant.prefecture or None, dtype=pl.String),
         "住所_市区郡町村名": pl.lit(tenant.name or None, dtype=pl.String),
         "住所_町字": pl.when(addr.str.starts_with(prefix)).then(addr.str.slice(len(prefix))).otherwise(addr)
-        if prefix else addr,
+        if prefix
+        else addr,
         "住所_番地号表記": pl.lit(None, dtype=pl.String),
         "住所_方書": pl.col("katagaki"),
         "住所_郵便番号": pl.col("postal_code"),
@@ -364,8 +400,10 @@ def _as_text(expr: pl.Expr) -> pl.Expr:
 
 
 def foreign_to_registry(items: pl.DataFrame, layout: Layout) -> pl.DataFrame:
-    period = [pl.col(f"在留期間等_{u}").cast(pl.Int64, strict=False).fill_null(0).cast(pl.String) + pl.lit(u)
-              for u in ("年", "月", "日")]
+    period = [
+        pl.col(f"在留期間等_{u}").cast(pl.Int64, strict=False).fill_null(0).cast(pl.String) + pl.lit(u)
+        for u in ("年", "月", "日")
+    ]
     any_period = pl.any_horizontal([pl.col(f"在留期間等_{u}").is_not_null() for u in ("年", "月", "日")])
     became, became_text = flex_date("外国人住民となった年月日")
     return items.select(
@@ -377,7 +415,8 @@ def foreign_to_registry(items: pl.DataFrame, layout: Layout) -> pl.DataFrame:
         pl.when(any_period).then(pl.concat_str(period)).alias("period_of_stay"),
         plain_date("在留期間の満了の日").alias("stay_expires_on"),
         pl.coalesce(pl.col("在留カード等番号"), pl.col("特別永住者証明書番号")).alias("residence_card_no"),
-        became.alias("became_foreign_resident_on"), became_text.alias("became_foreign_resident_on_text"),
+        became.alias("became_foreign_resident_on"),
+        became_text.alias("became_foreign_resident_on_text"),
         plain_date("通称記載年月日").alias("tsusho_recorded_on"),
     )
 
@@ -414,8 +453,11 @@ def foreign_from_registry(reg: pl.DataFrame, layout: Layout) -> pl.DataFrame:
 def extras_json(source: pl.DataFrame, derived: pl.DataFrame, names: Iterable[str]) -> pl.Series:
     """Per row, the items whose source value differs from the derived one, as ``{"k": […], "v": {…}}``."""
     names = [n for n in names if n not in ALWAYS_DERIVED]
-    both = source.select(names).rename({n: f"s{i}" for i, n in enumerate(names)}).hstack(
-        derived.select(names).rename({n: f"d{i}" for i, n in enumerate(names)}))
+    both = (
+        source.select(names)
+        .rename({n: f"s{i}" for i, n in enumerate(names)})
+        .hstack(derived.select(names).rename({n: f"d{i}" for i, n in enumerate(names)}))
+    )
     keys_, values, flags = [], [], []
     for i, n in enumerate(names):
         s, d = pl.col(f"s{i}"), pl.col(f"d{i}")
@@ -439,11 +481,15 @@ def apply_extras(derived: pl.DataFrame, extras: pl.Series) -> pl.DataFrame:
     decoded = extras.cast(pl.String).str.json_decode(dtype).alias("__x")
     frame = derived.with_columns(decoded)
     x = pl.col("__x")
-    return frame.select([
-        pl.when(x.struct.field("k").list.contains(pl.lit(n)).fill_null(False))
-        .then(x.struct.field("v").struct.field(n)).otherwise(pl.col(n)).alias(n)
-        for n in names
-    ])
+    return frame.select(
+        [
+            pl.when(x.struct.field("k").list.contains(pl.lit(n)).fill_null(False))
+            .then(x.struct.field("v").struct.field(n))
+            .otherwise(pl.col(n))
+            .alias(n)
+            for n in names
+        ]
+    )
 
 
 # ------------------------------------------------------------------------------------ search keys
@@ -460,21 +506,29 @@ def search_keys(reg: pl.DataFrame) -> pl.DataFrame:
     _sei_kana, mei_kana = _split_name("shimei_kana")
     _sei, mei = _split_name("shimei")
     parts = reg.select(
-        pl.col("shimei_kana"), mei_kana.alias("mei_kana"), pl.col("shimei"), mei.alias("mei"),
-        pl.concat_str([pl.col("kyushi_kana"), pl.col("tsusho_kana")], separator=" ", ignore_nulls=True)
-        .alias("alias_kana"),
-        pl.concat_str([pl.col("kyushi"), pl.col("tsusho"), pl.col("alpha_name")], separator=" ", ignore_nulls=True)
-        .alias("alias"),
-        pl.col("address"))
-    return pl.DataFrame([
-        _mapped(parts["shimei_kana"], keys.kana_key).alias("kana_key"),
-        _mapped(parts["mei_kana"], keys.kana_key).alias("kana_mei_key"),
-        _mapped(parts["shimei"], keys.name_key).alias("name_key"),
-        _mapped(parts["mei"], keys.name_key).alias("name_mei_key"),
-        _mapped(parts["alias_kana"], keys.kana_key).alias("alias_kana_key"),
-        _mapped(parts["alias"], keys.name_key).alias("alias_key"),
-        _mapped(parts["address"], keys.address_key).alias("address_key"),
-    ])
+        pl.col("shimei_kana"),
+        mei_kana.alias("mei_kana"),
+        pl.col("shimei"),
+        mei.alias("mei"),
+        pl.concat_str([pl.col("kyushi_kana"), pl.col("tsusho_kana")], separator=" ", ignore_nulls=True).alias(
+            "alias_kana"
+        ),
+        pl.concat_str(
+            [pl.col("kyushi"), pl.col("tsusho"), pl.col("alpha_name")], separator=" ", ignore_nulls=True
+        ).alias("alias"),
+        pl.col("address"),
+    )
+    return pl.DataFrame(
+        [
+            _mapped(parts["shimei_kana"], keys.kana_key).alias("kana_key"),
+            _mapped(parts["mei_kana"], keys.kana_key).alias("kana_mei_key"),
+            _mapped(parts["shimei"], keys.name_key).alias("name_key"),
+            _mapped(parts["mei"], keys.name_key).alias("name_mei_key"),
+            _mapped(parts["alias_kana"], keys.kana_key).alias("alias_kana_key"),
+            _mapped(parts["alias"], keys.name_key).alias("alias_key"),
+            _mapped(parts["address"], keys.address_key).alias("address_key"),
+        ]
+    )
 
 
 # ---------------------------------------------------------------------------------------- helpers
