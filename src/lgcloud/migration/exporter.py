@@ -89,6 +89,11 @@ class ExportResult:
 # ------------------------------------------------------------------------------------------ reading
 
 
+#: CSV with control characters as delimiter and quote: the kept items (JSON) and addresses are full of '"' and
+#: ',', which PostgreSQL would quote and double and the reader undo (extras at 200k: 0.45 → 0.28 s CPU each side).
+COPY_CSV = "FORMAT csv, HEADER true, DELIMITER E'\\x01', QUOTE E'\\x02'"
+
+
 def _frame(session: Session, sql: str, params: dict[str, Any]) -> pl.DataFrame:
     """A query's rows as string columns (COPY TO on PostgreSQL; the cursor on SQLite)."""
     if is_postgresql(session):
@@ -101,13 +106,13 @@ def _frame(session: Session, sql: str, params: dict[str, Any]) -> pl.DataFrame:
             ":since", pgsql.Literal(params.get("since")).as_string(raw)
         )
         buffer = io.BytesIO()  # one copy of each row (a list of bytes and a join made two)
-        with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT (FORMAT csv, HEADER true)") as copy:
+        with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT ({COPY_CSV})") as copy:
             for block in copy:
                 buffer.write(block)
         if not buffer.tell():
             return pl.DataFrame()
         buffer.seek(0)
-        return pl.read_csv(buffer, infer_schema=False)
+        return pl.read_csv(buffer, infer_schema=False, separator="\x01", quote_char="\x02")
     result = session.execute(text(sql), params)
     columns = list(result.keys())
     rows = result.fetchall()
