@@ -117,3 +117,51 @@ def _move_in_command() -> MoveIn:
         persons=[person("山田　次郎", "ヤマダ　ジロウ", "昭和56年1月2日", "世帯主")],
         address=AddressInput(address="本町一丁目2番地"),
     )
+
+
+def test_each_municipality_is_claimed_by_one_worker_until_it_stops(pg_database: Database, pg_tenants) -> None:  # type: ignore[no-untyped-def]
+    codes = [pg_tenants.a, pg_tenants.b]
+    first, second = OutboxListener(pg_database), OutboxListener(pg_database)
+    first.open()
+    second.open()
+    try:
+        assert first.claim(codes) == set(codes)
+        assert second.claim(codes) == set()  # held by the first worker: it answers their notifications
+        assert first.claim(codes) == set(codes)  # claiming again what one holds is harmless
+        first.close()  # the worker stops (or loses its connection): its claims go with it
+        assert second.claim(codes) == set(codes)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_two_workers_answer_a_commit_with_one_delivery_pass(pg_database: Database, pg_tenants, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from receiver import LOCAL, Receiver, running
+
+    from lgcloud.linkage import subscriptions, webhooks, worker
+
+    passes: list[str] = []
+    deliver = webhooks.deliver_due
+
+    def counted(database, *args, lg_codes=None, retries=True, **kwargs):  # type: ignore[no-untyped-def]
+        if not retries:  # the fast path a notification starts (full passes take retries too)
+            passes.extend(lg_codes or [])
+        return deliver(database, *args, lg_codes=lg_codes, retries=retries, **kwargs)
+
+    policy = webhooks.RetryPolicy(destinations=LOCAL)
+    with running(Receiver()) as rx, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(webhooks, "deliver_due", counted)
+        with pg_database.session(pg_tenants.a) as session:
+            _, rx.secret = subscriptions.create(session, pg_tenants.a, name="国保", url=rx.url, actor="admin")
+        workers = [worker.start_embedded(pg_database, tmp_path, interval=2, policy=policy) for _ in range(2)]
+        try:
+            time.sleep(1.0)  # both made their first full pass and claimed what they could
+            Clerk(pg_database, pg_tenants.a).move_in()
+            deadline = time.monotonic() + 20
+            while not rx.accepted and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)  # a second pass, if any, would have started by now
+        finally:
+            for w in workers:
+                w.stop()
+    assert len(rx.accepted) == 1 and passes == [pg_tenants.a]

@@ -39,12 +39,18 @@ def listen_url(database: Database) -> str | None:
     return database.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+#: First key of the advisory locks by which a worker takes a municipality's notifications (the second is
+#: the 団体コード hashed; two codes sharing a hash just go to the same worker).
+CLAIM_NAMESPACE = 0x4C47
+
+
 class OutboxListener:
     """Blocking wait for "municipality X has new events" (the worker's loop)."""
 
     def __init__(self, database: Database) -> None:
         self._url = listen_url(database)
         self._conn: psycopg.Connection[Any] | None = None
+        self.connections = 0  # connections made so far: a new one holds none of the old one's claims
 
     @property
     def listening(self) -> bool:
@@ -57,9 +63,28 @@ class OutboxListener:
         try:
             self._conn = psycopg.connect(self._url, autocommit=True)
             self._conn.execute(f"LISTEN {CHANNEL}")
+            self.connections += 1
         except psycopg.Error as exc:
             log.warning("outbox listener cannot connect", error=str(exc))
             self.close()
+
+    def claim(self, lg_codes: list[str]) -> set[str]:
+        """Take the notifications of these municipalities for this worker, where no other worker holds them:
+        a session advisory lock each, on this connection, so they are freed when the worker stops or the
+        connection drops. Returns those taken now."""
+        if not self.listening or not lg_codes:
+            return set()
+        assert self._conn is not None
+        try:
+            rows = self._conn.execute(
+                "SELECT lg FROM unnest(%s::text[]) AS lg WHERE pg_try_advisory_lock(%s, hashtext(lg))",
+                [lg_codes, CLAIM_NAMESPACE],
+            ).fetchall()
+        except psycopg.Error as exc:
+            log.warning("outbox listener lost its connection", error=str(exc))
+            self.close()
+            return set()
+        return {row[0] for row in rows}
 
     def wait(self, timeout: float) -> set[str]:
         """Municipalities notified within ``timeout`` seconds (all that are pending, once one arrived)."""

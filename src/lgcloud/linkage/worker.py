@@ -73,7 +73,7 @@ def run(
     chores.start()
     listener = OutboxListener(database)
     listener.open()  # before the first full pass: an event committed in between still wakes us
-    next_full = 0.0
+    next_full, claimed = 0.0, _Claims(listener)
     with webhooks.new_client(policy or webhooks.RetryPolicy()) as client:  # one connection pool for every pass
         halt = threading.Event()  # set when this loop ends, however it ends
         lanes = _Lanes(lambda lg: _logged(lambda: _deliver(database, [lg], policy, client, retries=False)), halt)
@@ -82,14 +82,38 @@ def run(
                 if time.monotonic() >= next_full:
                     codes = webhooks.municipalities(database)
                     _logged(lambda codes=codes: _deliver(database, codes, policy, client))
+                    claimed.take(codes)
                     next_full = time.monotonic() + interval
                 for lg_code in listener.wait(max(0.0, next_full - time.monotonic())):
-                    lanes.wake(lg_code)
+                    if claimed.holds(lg_code):
+                        lanes.wake(lg_code)
         finally:
             halt.set()
             listener.close()
             lanes.join()
             chores.join(timeout=30)
+
+
+class _Claims:
+    """The municipalities whose notifications this worker answers. With several workers each municipality
+    is claimed by one of them (advisory locks on its listener connection), so a commit starts one delivery
+    pass, not one per worker; the others still take it in their full passes, and claim it at their next
+    full pass when its worker stops or loses its connection."""
+
+    def __init__(self, listener: OutboxListener) -> None:
+        self._listener, self._held, self._connection = listener, set[str](), listener.connections
+
+    def take(self, lg_codes: list[str]) -> None:
+        self._forget_if_reconnected()
+        self._held |= self._listener.claim(sorted(set(lg_codes) - self._held))
+
+    def holds(self, lg_code: str) -> bool:
+        self._forget_if_reconnected()
+        return lg_code in self._held
+
+    def _forget_if_reconnected(self) -> None:
+        if self._listener.connections != self._connection:  # a new connection holds none of the old locks
+            self._held, self._connection = set(), self._listener.connections
 
 
 #: How long a woken lane waits for more commits before its pass: at a high 異動 rate one pass (one
