@@ -70,7 +70,8 @@ def _values(extras: pl.Series, present: list[str]) -> pl.DataFrame:
     schema = pa.schema([("v", pa.struct([(n, pa.string()) for n in present]))])
     parse = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     read = pa_json.ReadOptions(block_size=max(1 << 20, 2 * (extras.str.len_bytes().max() or 0)))  # a line per block
-    table = pa_json.read_json(io.BytesIO(buffer.getvalue()), read_options=read, parse_options=parse)
+    buffer.seek(0)
+    table = pa_json.read_json(buffer, read_options=read, parse_options=parse)
     return pl.Series(table.column("v")).struct.unnest()
 
 
