@@ -74,9 +74,14 @@ def run(
     listener = OutboxListener(database)
     listener.open()  # before the first full pass: an event committed in between still wakes us
     next_full, claimed = 0.0, _Claims(listener)
-    with webhooks.new_client(policy or webhooks.RetryPolicy()) as client:  # one connection pool for every pass
+    policy = policy or webhooks.RetryPolicy()
+    with webhooks.new_client(policy) as client:  # one connection pool for every full pass
         halt = threading.Event()  # set when this loop ends, however it ends
-        lanes = _Lanes(lambda lg: _logged(lambda: _deliver(database, [lg], policy, client, retries=False)), halt)
+        lanes = _Lanes(
+            lambda lg, own: _logged(lambda: _deliver(database, [lg], policy, own, retries=False)),
+            lambda: webhooks.new_client(policy),
+            halt,
+        )
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_full:
@@ -128,12 +133,13 @@ class _Lanes:
 
     def __init__(
         self,
-        deliver: Callable[[str], None],
+        deliver: Callable[[str, httpx.Client], None],
+        new_client: Callable[[], httpx.Client],
         stop: threading.Event,
         parallel: int = 8,
         coalesce: float = COALESCE_SECONDS,
     ) -> None:
-        self._deliver, self._stop, self._coalesce = deliver, stop, coalesce
+        self._deliver, self._new_client, self._stop, self._coalesce = deliver, new_client, stop, coalesce
         self._slots = threading.BoundedSemaphore(parallel)
         self._lanes: dict[str, tuple[threading.Event, threading.Thread]] = {}
 
@@ -146,12 +152,14 @@ class _Lanes:
         self._lanes[lg_code][0].set()
 
     def _run(self, lg_code: str, woken: threading.Event) -> None:
-        while not self._stop.is_set():
-            if woken.wait(timeout=1.0):
-                self._stop.wait(self._coalesce)  # the commits of the next moment go out in the same pass
-                woken.clear()  # commits announced from here on wake the next pass
-                with self._slots:
-                    self._deliver(lg_code)
+        # Its own connection pool: lanes sharing one queued on the pool's lock (seen with py-spy at 200/s).
+        with self._new_client() as client:
+            while not self._stop.is_set():
+                if woken.wait(timeout=1.0):
+                    self._stop.wait(self._coalesce)  # the commits of the next moment go out in the same pass
+                    woken.clear()  # commits announced from here on wake the next pass
+                    with self._slots:
+                        self._deliver(lg_code, client)
 
     def join(self) -> None:
         for _, thread in self._lanes.values():
