@@ -121,8 +121,9 @@ class _Claims:
             self._held, self._connection = set(), self._listener.connections
 
 
-#: How long a woken lane waits for more commits before its pass: at a high 異動 rate one pass (one
-#: transaction, one claim) then carries several events instead of one each, for a tenth of a second of lag.
+#: How long a lane woken after being idle waits for more commits before its pass: at a high 異動 rate one
+#: pass (one transaction, one claim) then carries several events instead of one each, for a tenth of a
+#: second of lag. A lane woken right after its last pass goes at once: what came meanwhile is its batch.
 COALESCE_SECONDS = 0.1
 
 
@@ -154,12 +155,15 @@ class _Lanes:
     def _run(self, lg_code: str, woken: threading.Event) -> None:
         # Its own connection pool: lanes sharing one queued on the pool's lock (seen with py-spy at 200/s).
         with self._new_client() as client:
+            ended = 0.0
             while not self._stop.is_set():
                 if woken.wait(timeout=1.0):
-                    self._stop.wait(self._coalesce)  # the commits of the next moment go out in the same pass
+                    if time.monotonic() - ended > self._coalesce:  # idle until now: let the commits of the
+                        self._stop.wait(self._coalesce)  # next moment join this pass (busy, they have)
                     woken.clear()  # commits announced from here on wake the next pass
                     with self._slots:
                         self._deliver(lg_code, client)
+                    ended = time.monotonic()
 
     def join(self) -> None:
         for _, thread in self._lanes.values():
