@@ -16,6 +16,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
 
+from lgcloud.migration import io_mapping
+
 #: The ``k`` list at the start of a document, as ``extras_json`` writes it.
 KEYS_PREFIX = r'^\{"k":(\[[^\]]*\]),"v":\{'
 
@@ -29,14 +31,14 @@ def apply_extras(derived: pl.DataFrame, extras: pl.Series) -> pl.DataFrame:
     lists = extras.str.extract(KEYS_PREFIX, 1)
     named = _lists(lists)
     if named is None or lists.null_count() != extras.null_count() or extras.str.contains("\n", literal=True).any():
-        return _apply_decoded(derived, extras, names)
+        return _apply_decoded(derived, extras)
     present = [n for n in names if any(n in keys for keys in named.values())]
     if not present:
         return derived
     try:
         values = _values(extras, present)
     except pa.ArrowInvalid:  # e.g. a value that is not a string
-        return _apply_decoded(derived, extras, names)
+        return _apply_decoded(derived, extras)
     return derived.with_columns(
         [
             pl.when(lists.is_in([text for text, keys in named.items() if n in keys]).fill_null(False))
@@ -75,17 +77,6 @@ def _values(extras: pl.Series, present: list[str]) -> pl.DataFrame:
     return pl.Series(table.column("v")).struct.unnest()
 
 
-def _apply_decoded(derived: pl.DataFrame, extras: pl.Series, names: list[str]) -> pl.DataFrame:
-    """Any document shape: polars decodes each whole document (``k`` list and all items)."""
-    dtype = pl.Struct({"k": pl.List(pl.String), "v": pl.Struct({n: pl.String for n in names})})
-    x = pl.col("__x")
-    frame = derived.with_columns(extras.str.json_decode(dtype).alias("__x"))
-    return frame.select(
-        [
-            pl.when(x.struct.field("k").list.contains(pl.lit(n)).fill_null(False))
-            .then(x.struct.field("v").struct.field(n))
-            .otherwise(pl.col(n))
-            .alias(n)
-            for n in names
-        ]
-    )
+def _apply_decoded(derived: pl.DataFrame, extras: pl.Series) -> pl.DataFrame:
+    """Any document shape: the reference, which decodes each whole document (``k`` list and all items)."""
+    return io_mapping.apply_extras(derived, extras)
