@@ -71,6 +71,13 @@ def current_membership(session: Session, lg_code: str) -> GroupMembership | None
     ).scalar_one_or_none()
 
 
+def require_member(session: Session, group_id: int | None, lg_code: str) -> None:
+    """404 for a municipality outside the group: an operator acts only for its own group's members."""
+    membership = current_membership(session, lg_code)
+    if membership is None or membership.group_id != group_id:
+        raise NotFound("このグループの市区町村ではありません", code="not-in-group")
+
+
 def add_municipality(
     session: Session, *, group_code: str, lg_code: str, joined_on: date | None = None, actor: str = "system"
 ) -> Municipality:

@@ -20,8 +20,10 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
+from lgcloud.db import Database
 from lgcloud.errors import LgcloudError, NotFound
 from lgcloud.migration import exporter, importer, jobs
+from lgcloud.tenancy import services
 from lgcloud.tenancy.permissions import Permission
 from lgcloud.tenancy.principal import Principal
 from lgcloud.web.deps import TenantContext, client_ip, get_db, require_permission, tenant_access
@@ -177,17 +179,10 @@ def download_dir(ctx: TenantContext, job: jobs.Job, sub: str, action: str) -> Re
 Operator = Annotated[Principal, Depends(require_permission(Permission.GROUP_OPERATE))]
 
 
-def group_members(request: Request, principal: Principal) -> list[str]:
-    from lgcloud.tenancy import services
-
-    with get_db(request).session() as session:
-        return [m.lg_code for m, _g in services.list_municipalities(session, principal.group_id)]
-
-
-def group_job_list(request: Request, principal: Principal) -> list[jobs.Job]:
-    db = get_db(request)
+def member_jobs(db: Database, lg_codes: list[str]) -> list[jobs.Job]:
+    """The migration jobs of these municipalities, each read in its own tenant context."""
     found: list[jobs.Job] = []
-    for lg_code in group_members(request, principal):
+    for lg_code in lg_codes:
         with db.session(lg_code) as session:
             found += jobs.list_jobs(session, lg_code)
     return found
@@ -196,15 +191,17 @@ def group_job_list(request: Request, principal: Principal) -> list[jobs.Job]:
 def operator_context(request: Request, principal: Principal, lg_code: str) -> TenantContext:
     """The operator acting for a member municipality in a migration: starting its import (writing, never
     reading records); the municipality's audit chain records who did it."""
-    if lg_code not in group_members(request, principal):
-        raise NotFound("このグループの市区町村ではありません", code="not-in-group")
+    with get_db(request).session() as session:
+        services.require_member(session, principal.group_id, lg_code)
     return TenantContext(lg_code=lg_code, principal=principal, db=get_db(request), source_ip=client_ip(request))
 
 
 @router.get("/migration/jobs")
 def group_jobs(request: Request, principal: Operator) -> list[JobOut]:
     """The operator's view: every migration job of the group's municipalities — counts and checksums only."""
-    return [j.public() for j in group_job_list(request, principal)]
+    with get_db(request).session() as session:
+        members = [m.lg_code for m, _g in services.list_municipalities(session, principal.group_id)]
+    return [j.public() for j in member_jobs(get_db(request), members)]
 
 
 @router.post("/migration/imports", status_code=status.HTTP_202_ACCEPTED)

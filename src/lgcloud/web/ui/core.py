@@ -271,13 +271,14 @@ def operator_console(
     error: str | None = None,
     started: str | None = None,
 ) -> Response:
-    from lgcloud.web.api.migration import group_job_list
+    from lgcloud.web.api.migration import member_jobs
 
     with get_db(request).session() as session:
         groups = services.list_groups(session)
         members = services.list_municipalities(session, principal.group_id)
+    jobs = member_jobs(get_db(request), [m.lg_code for m, _ in members])
     context = {"groups": groups, "members": members, "error": error, "statuses": services.MUNICIPALITY_STATUSES,
-               "jobs": group_job_list(request, principal), "started": started}  # fmt: skip
+               "jobs": jobs, "started": started}  # fmt: skip
     return render(request, "operator.html", context)
 
 
@@ -330,12 +331,7 @@ def operator_set_status(
 ) -> Response:
     check_csrf(request, csrf_token)
     with get_db(request).session(PLATFORM_CHAIN) as session:
-        _group_member_or_404(session, principal, code)
+        services.require_member(session, principal.group_id, code)
         services.set_municipality_status(session, lg_code=code, status=status, actor=principal.name)
     return RedirectResponse("/operator/", status_code=303)
 
-
-def _group_member_or_404(session: object, principal: Principal, lg_code: str) -> None:
-    members = {m.lg_code for m, _ in services.list_municipalities(session, principal.group_id)}  # type: ignore[arg-type]
-    if lg_code not in members:
-        raise LgcloudError("このグループの市区町村ではありません", code="not-in-group", status=404)
