@@ -14,6 +14,7 @@ Left open: a name that resolves differently between the check and the connection
 from __future__ import annotations
 
 import socket
+import time
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
@@ -82,6 +83,10 @@ def _addresses(host: str) -> list[Address]:
         return []
 
 
+#: How long a host that passed the check is not checked again (a refused one is checked every time).
+RECHECK_SECONDS = 60.0
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's transport, checking each request's host first; a refusal is a connection error, so it is
     recorded as a failed attempt (retries, then 配信停止) where the municipal admin sees it."""
@@ -91,10 +96,14 @@ class GuardedTransport(httpx.HTTPTransport):
         # the headers, which the receiver delays (tens of ms per delivery at 200 events/s).
         super().__init__(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
         self.guard = guard
+        self._passed: dict[str, float] = {}  # host → until when its last check holds
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            self.guard.check(request.url.host)
-        except DestinationRefused as exc:
-            raise httpx.ConnectError(str(exc), request=request) from exc
+        host = request.url.host
+        if self._passed.get(host, 0.0) < time.monotonic():  # not a name lookup per delivery
+            try:
+                self.guard.check(host)
+            except DestinationRefused as exc:
+                raise httpx.ConnectError(str(exc), request=request) from exc
+            self._passed[host] = time.monotonic() + RECHECK_SECONDS
         return super().handle_request(request)

@@ -48,10 +48,8 @@ def tick(
     now = now or utcnow()
     lg_codes = webhooks.municipalities(database)
     report = webhooks.deliver_due(database, now, policy=policy, client=client, lg_codes=lg_codes)
-    summary = TickSummary(report.delivered, report.failed, report.dead)
-    summary.handoffs = handoff.run(database, lg_codes)
-    summary.files = files.run_scheduled(database, lg_codes, files_root, now)
-    return summary
+    chores = _handoffs_and_files(database, files_root, lg_codes, now)
+    return TickSummary(report.delivered, report.failed, report.dead, chores.handoffs, chores.files)
 
 
 def run(
@@ -172,14 +170,13 @@ class _Lanes:
 
 def _chores(database: Database, files_root: Path, stop: threading.Event, interval: float) -> None:
     while not stop.is_set():
-        _logged(lambda: _handoffs_and_files(database, files_root))
+        _logged(lambda: _handoffs_and_files(database, files_root, webhooks.municipalities(database), utcnow()))
         stop.wait(interval)
 
 
-def _handoffs_and_files(database: Database, files_root: Path) -> TickSummary:
-    lg_codes = webhooks.municipalities(database)
+def _handoffs_and_files(database: Database, files_root: Path, lg_codes: list[str], now: datetime) -> TickSummary:
     return TickSummary(
-        handoffs=handoff.run(database, lg_codes), files=files.run_scheduled(database, lg_codes, files_root, utcnow())
+        handoffs=handoff.run(database, lg_codes), files=files.run_scheduled(database, lg_codes, files_root, now)
     )
 
 
