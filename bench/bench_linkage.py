@@ -241,8 +241,8 @@ class Seen:
     def key(event: dict[str, Any]) -> tuple[str, str, int]:
         return event["source"].rsplit(":", 1)[1], event["subject"], event["data"]["人"]["履歴番号"]
 
-    def mark(self, event: dict[str, Any], at: float | None = None) -> None:
-        self.put(self.key(event), at or time.time())
+    def mark(self, event: dict[str, Any]) -> None:
+        self.put(self.key(event), time.time())
 
     def put(self, key: tuple[str, str, int], at: float) -> None:
         with self.lock:
@@ -407,10 +407,13 @@ def stand_in_autovacuum(owner: str, every: float, stop: threading.Event) -> None
     """``VACUUM (ANALYZE)`` of the bench database every ``every`` seconds while it runs, for a server whose
     autovacuum is off (this machine's is): a production server has it on, and without it the delivery
     queue's dead rows and statistics from empty tables slow a long run down for reasons of set-up."""
-    dsn = owner.replace("postgresql+psycopg://", "postgresql://")
     while not stop.wait(every):
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute("VACUUM (ANALYZE)")
+        vacuum_analyze(owner)
+
+
+def vacuum_analyze(owner: str) -> None:
+    with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
 
 
 def autovacuum_is_on() -> bool:
@@ -464,8 +467,7 @@ def drain(app: str, owner: str, base: str, args: argparse.Namespace) -> tuple[fl
         token, _ = services.create_token(session, lg_code=DRAIN_LG, name="国保", scopes=["resident:read"])
     prefill(owner, args.drain)
     if args.vacuum:  # as autovacuum would after that many new rows: the statistics see them
-        with psycopg.connect(owner.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
-            conn.execute("VACUUM (ANALYZE)")
+        vacuum_analyze(owner)
     started, after, seen = time.perf_counter(), "0", 0
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
         while seen < args.drain:

@@ -469,13 +469,13 @@ def export(db: Database, req: ExportRequest, progress: jobs.ProgressCallback | N
     with db.session(req.lg_code) as session:
         if db.is_postgresql:  # the registry is read by several statements: all from one snapshot
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            # households are joined and sorted there: in memory, not in temp files
+            session.execute(text("SET LOCAL work_mem = '256MB'"))
         tenant = tenant_of(session, req.lg_code)
         reverse = _reverse_gaiji(session, req)
         from lgcloud.migration.staging import bulk_plans
 
         bulk_plans(session)  # whole-municipality joins: hash joins, whatever the statistics say
-        if is_postgresql(session):  # households are joined and sorted there: in memory, not in temp files
-            session.execute(text("SET LOCAL work_mem = '256MB'"))
         reg = _registry(session, params)
         # a 差分 export reads the changed households' members in SQL: they are not all among the changed rows
         households = _households_from(session, reg, params) if req.since is None else _households(session, params, True)
