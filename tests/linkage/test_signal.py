@@ -76,11 +76,19 @@ def test_long_poll_sleeps_until_the_commit_on_postgresql(
     with pg_database.session(pg_tenants.a) as session:
         token, _ = services.create_token(session, lg_code=pg_tenants.a, name="国保", scopes=["resident:read"])
     reads: list[float] = []
-    real_poll = feed.poll
+    real_poll, first_read = feed.poll, threading.Event()
 
     def counting_poll(*args, **kwargs):  # type: ignore[no-untyped-def]
         reads.append(time.monotonic())
-        return real_poll(*args, **kwargs)
+        try:
+            return real_poll(*args, **kwargs)
+        finally:
+            first_read.set()
+
+    def move_in_after_the_first_read() -> None:  # on a loaded machine a fixed delay could beat the request
+        first_read.wait(10)
+        time.sleep(0.3)
+        clerk.move_in()
 
     monkeypatch.setattr(feed, "poll", counting_poll)
     with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:  # runs the lifespan
@@ -89,7 +97,7 @@ def test_long_poll_sleeps_until_the_commit_on_postgresql(
             time.sleep(0.02)
         assert app.state.feed_wakeups.listening
         clerk = Clerk(pg_database, pg_tenants.a)
-        timer = threading.Timer(0.5, clerk.move_in)
+        timer = threading.Thread(target=move_in_after_the_first_read)
         timer.start()
         started = time.monotonic()
         response = client.get(f"/api/v1/municipalities/{pg_tenants.a}/events", params={"wait": 10})
