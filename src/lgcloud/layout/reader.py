@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 from lgcloud.layout.codec import REPLACEMENT, decode_marked
 from lgcloud.layout.dialect import Dialect
 from lgcloud.layout.model import FileSpec
+from lgcloud.layout.transcode import transcode
 
 ISSUE_SCHEMA = {
     "record": pl.Int64,
@@ -359,14 +360,9 @@ def _fast_column(col: pa.ChunkedArray, codec: str, bad_rows: list, special: list
     if data.size and data.max() >= 0x80:
         values = pa.ListArray.from_arrays(pa.array([0, n], pa.int32()), arr.view(pa.binary()))
         raw = memoryview(pc.binary_join(values, b"\n")[0].as_buffer())  # the values with LF between them
-        try:
-            text = str(raw, codec)
-        except UnicodeDecodeError:
-            text, spans = decode_marked(bytes(raw), codec, (offs[1:-1] - offs[0] + np.arange(1, n)).tolist())
-            seps = offs[1:-1] - offs[0] + np.arange(n - 1)  # where the LF after each value but the last is
-            bad_rows.append(np.searchsorted(seps, np.array([s for s, _e in spans], dtype=np.int64)))
-        encoded = text.encode("utf-8")
-        del text
+        encoded = transcode(raw, codec)  # natively, without the GIL; None: take Python's decoder
+        if encoded is None:
+            encoded = _python_column(raw, codec, offs, bad_rows)
         utf8 = np.frombuffer(encoded, dtype=np.uint8)
         lf = np.flatnonzero(utf8 == 10)
         if lf.size != n - 1:
@@ -385,6 +381,18 @@ def _fast_column(col: pa.ChunkedArray, codec: str, bad_rows: list, special: list
     nulls = n - int(np.count_nonzero(valid))
     mask = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
     return pa.StringArray.from_buffers(n, pa.py_buffer(offs), pa.py_buffer(data), mask, nulls)
+
+
+def _python_column(raw: memoryview, codec: str, offs: np.ndarray, bad_rows: list) -> bytes:
+    """The LF-joined values of a column decoded by CPython (traps included), undecodable bytes as U+FFFD."""
+    n = offs.size - 1
+    try:
+        text = str(raw, codec)
+    except UnicodeDecodeError:
+        text, spans = decode_marked(bytes(raw), codec, (offs[1:-1] - offs[0] + np.arange(1, n)).tolist())
+        seps = offs[1:-1] - offs[0] + np.arange(n - 1)  # where the LF after each value but the last is
+        bad_rows.append(np.searchsorted(seps, np.array([s for s, _e in spans], dtype=np.int64)))
+    return text.encode("utf-8")
 
 
 def _counts_ok(frame: pl.DataFrame, payload: bytes, dialect: Dialect, names: list[str]) -> bool:

@@ -1,0 +1,130 @@
+"""The native CP932 → UTF-8 transcoder (glibc iconv) gives exactly what CPython's cp932 codec gives, or None.
+
+Every single byte and every two-byte sequence is transcoded; wherever iconv succeeds the result must be
+CPython's ``decode("cp932").encode("utf-8")``, and wherever CPython refuses, iconv must refuse too."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lgcloud.layout import iter_batches, load_layout, reader, resolve_dialect, transcode
+from lgcloud.migration.generate import GenerateOptions, generate
+
+needs_iconv = pytest.mark.skipif(not transcode.available(), reason="no glibc iconv with CP932")
+
+
+def _python(seq: bytes) -> bytes | None:
+    try:
+        return seq.decode("cp932").encode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _singles_and_pairs() -> list[bytes]:
+    return [bytes([b]) for b in range(256)] + [bytes([lead, t]) for lead in transcode.LEADS for t in transcode.TRAILS]
+
+
+@needs_iconv
+def test_every_byte_and_pair_one_per_line() -> None:
+    seqs = _singles_and_pairs()
+    got = {s: transcode.transcode(s + b"\n") for s in seqs}
+    for seq, utf8 in got.items():
+        if utf8 is not None:
+            assert utf8 == _python(seq + b"\n"), seq.hex()
+    converted = [s for s, utf8 in got.items() if utf8 is not None]
+    assert len(converted) > 9000  # the bulk of the table is done natively, not refused
+    joined = b"\n".join(converted)  # all of them in one buffer, as the reader hands over a column
+    assert transcode.transcode(joined) == _python(joined)
+
+
+@needs_iconv
+def test_no_pair_iconv_reads_and_python_refuses() -> None:
+    """Any first byte ≥ 0x80 with any second byte (trails below 0x40 included: a lead before a separator)."""
+    for first in range(0x80, 0x100):
+        for second in range(0x100):
+            seq = bytes([first, second])
+            utf8 = transcode.transcode(seq)
+            assert utf8 is None or utf8 == _python(seq), seq.hex()
+
+
+@needs_iconv
+def test_refusals() -> None:
+    assert transcode.transcode(b"") == b""
+    assert transcode.transcode("ﾔﾏﾀﾞ 山田\ue000".encode("cp932")) == "ﾔﾏﾀﾞ 山田\ue000".encode()
+    for bad in (b"\x81", b"ab\x81\n", b"\x85\x40", b"\x82\x0a"):  # lone lead, lead before LF, unmapped pair
+        assert transcode.transcode(bad) is None, bad.hex()
+    for trap in (0x80, 0xA0, 0xFD, 0xFE, 0xFF):  # CPython decodes these silently: same result or the Python path
+        seq = b"x" + bytes([trap])
+        assert transcode.transcode(seq) in (None, _python(seq))
+    assert transcode.transcode("山田".encode("cp932"), "shift_jis_2004") is None  # only cp932 is proved
+
+
+def test_unsafe_bytes_and_pairs_go_to_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = transcode._Unsafe([ord("A")], [0x82A0])
+    monkeypatch.setattr(transcode, "_unsafe", lambda: table)
+    assert transcode.transcode(b"xAy") is None
+    assert transcode.transcode(b"\x82\xa0") is None
+    assert transcode.transcode(b"\x82\xa1") in (None, "ぃ".encode())
+    assert transcode.transcode("ぃ".encode("cp932")) == ("ぃ".encode() if transcode.available() else None)
+
+
+def test_without_iconv_always_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = transcode._Descriptor.__new__(transcode._Descriptor)
+    missing.handle = None
+    monkeypatch.setattr(transcode._local, "cd", missing, raising=False)
+    assert transcode.transcode(b"abc") is None
+    assert transcode.iconv_cp932("山".encode("cp932")) is None
+
+
+@needs_iconv
+def test_threads_use_their_own_descriptor() -> None:
+    text = ("山田ﾀﾛｳ,東京都\ue000\n" * 2000).encode("cp932")
+    bad = text + b"\x85\x40"
+    results: list[bool] = []
+    handles: set[int | None] = set()
+
+    def work() -> None:
+        handles.add(transcode._descriptor().handle)
+        for _ in range(20):
+            results.append(
+                transcode.transcode(text) == text.decode("cp932").encode() and transcode.transcode(bad) is None
+            )
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True] * 80
+    assert len(handles) == 4
+
+
+def test_reader_same_with_and_without_iconv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches with bad bytes, traps and 外字: identical whether columns go through iconv or CPython."""
+    layout = load_layout("juki")
+    dialect = resolve_dialect(layout.dialects, None)
+    result = generate(GenerateOptions(rows=1500, out=tmp_path, errors=0.02, gaiji=0.1, seed=11))
+    spec, path = layout.file("person"), result.files["person"]
+    native = reader.transcode
+    used: list[bool] = []
+
+    def counted(raw: memoryview, codec: str) -> bytes | None:
+        out = native(raw, codec)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.setattr(reader, "transcode", counted)
+    with_iconv = list(iter_batches(path, spec, dialect, batch_bytes=60_000, prefetch=False))
+    monkeypatch.setattr(reader, "transcode", lambda raw, codec: None)
+    python = list(iter_batches(path, spec, dialect, batch_bytes=60_000, prefetch=False))
+    assert False in used and (True in used or not transcode.available())
+    assert len(with_iconv) == len(python)
+    for a, b in zip(with_iconv, python, strict=True):
+        assert a.frame.equals(b.frame, null_equal=True)
+        assert a.issues == b.issues
+        assert sorted(a.bad_cells) == sorted(b.bad_cells)
+        assert np.array_equal(np.sort(a.special_records), np.sort(b.special_records))
