@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from lgcloud.layout import EncodeError
-from lgcloud.migration import io_testing
+from lgcloud.migration import exporter, io_testing
 
 GAIJI_ONLY_IN_MJ = "𠮷"  # not in cp932: the vendor's F04A
 
@@ -79,6 +79,32 @@ def test_differential_export_by_cursor(database, tenants, tmp_path: Path) -> Non
     assert recent.cursor == full.cursor
     manifest = (tmp_path / "recent" / "manifest.json").read_text(encoding="utf-8")
     assert '"差分"' in manifest and f'"since": {full.cursor - 7}' in manifest
+
+
+@pytest.mark.parametrize("dialect", [None, "fixed-cp932"])
+def test_an_export_in_chunks_writes_the_same_files_as_in_one(database, tenants, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                             dialect) -> None:
+    """Memory holds one chunk of persons: cutting the municipality into 7-person chunks changes no byte, for 全件
+    and 差分, and progress is reported after every chunk up to the number of persons."""
+    gen = io_testing.generate_for(tmp_path / "gen", tenants.a, 60, dialect=dialect, gaiji=0.3, seed=11)
+    _load(database, tenants.a, gen, tmp_path / "w", dialect=dialect)
+    options = {"dialect": dialect, "unencodable": "vendor", "source_system": io_testing.SOURCE_SYSTEM}
+    whole = io_testing.export_to(database, tenants.a, tmp_path / "whole", **options)
+    seen: list[tuple[int, int]] = []
+    chunked = exporter.export(database, exporter.ExportRequest(
+        tenants.a, tmp_path / "chunked", chunk_persons=7, **options), progress=lambda done, total: seen.append(
+            (done, total)))
+    assert len(seen) > 2 and [done for done, _ in seen] == sorted({done for done, _ in seen})
+    assert seen[-1][0] == seen[-1][1] and all(total == seen[-1][1] for _, total in seen)
+    for name, path in whole.files.items():
+        assert chunked.files[name].read_bytes() == path.read_bytes(), name
+    assert chunked.counts == whole.counts
+    since = whole.cursor - 9
+    one = io_testing.export_to(database, tenants.a, tmp_path / "d1", since=since, **options)
+    many = io_testing.export_to(database, tenants.a, tmp_path / "d7", since=since, chunk_persons=7, **options)
+    assert one.counts["person"] == 9
+    for name, path in one.files.items():
+        assert many.files[name].read_bytes() == path.read_bytes(), name
 
 
 @pytest.fixture

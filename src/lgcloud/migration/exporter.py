@@ -14,6 +14,8 @@ the municipality's mapping; anything still unencodable is an error).
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +29,7 @@ from lgcloud.db import Database
 from lgcloud.db.base import utcnow
 from lgcloud.errors import LgcloudError
 from lgcloud.layout import Dialect, EncodeError, FileSpec, Layout, resolve_dialect, write_frame
+from lgcloud.layout.reader import release_memory
 from lgcloud.migration import io_mapping as mapping
 from lgcloud.migration import jobs
 from lgcloud.migration.export_extras import apply_extras
@@ -34,6 +37,8 @@ from lgcloud.migration.models import STAGING_FOREIGN_COLUMNS, STAGING_PERSON_COL
 from lgcloud.migration.staging import is_postgresql
 
 UNENCODABLE = ("error", "degrade", "vendor")
+#: Persons per chunk: an export holds one chunk's history rows in memory, never the whole municipality's.
+CHUNK_PERSONS = 25_000
 
 
 def _type_name(t: object) -> str:
@@ -73,6 +78,7 @@ class ExportRequest:
     unencodable: str = "error"
     source_system: str | None = None
     actor: str = "cli"
+    chunk_persons: int = CHUNK_PERSONS
 
 
 @dataclass
@@ -94,6 +100,9 @@ class ExportResult:
 COPY_CSV = "FORMAT csv, HEADER true, DELIMITER E'\\x01', QUOTE E'\\x02'"
 
 
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")  # a bind parameter, never a ``::`` cast
+
+
 def _frame(session: Session, sql: str, params: dict[str, Any]) -> pl.DataFrame:
     """A query's rows as string columns (COPY TO on PostgreSQL; the cursor on SQLite)."""
     if is_postgresql(session):
@@ -102,9 +111,7 @@ def _frame(session: Session, sql: str, params: dict[str, Any]) -> pl.DataFrame:
         from psycopg import sql as pgsql
 
         raw = session.connection().connection.driver_connection
-        bound = sql.replace(":lg", pgsql.Literal(params["lg"]).as_string(raw)).replace(
-            ":since", pgsql.Literal(params.get("since")).as_string(raw)
-        )
+        bound = _PARAM.sub(lambda m: pgsql.Literal(params.get(m.group(1))).as_string(raw), sql)
         buffer = io.BytesIO()  # one copy of each row (a list of bytes and a join made two)
         with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT ({COPY_CSV})") as copy:
             for block in copy:
@@ -139,10 +146,19 @@ def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(exprs) if exprs else frame
 
 
-def _history_sql(since: int | None) -> str:
+def _in_chunk(column: str, params: dict[str, Any]) -> str:
+    """The predicate of one chunk's 宛名番号 range (``lo`` ≤ column < ``hi``; an absent end is open)."""
+    return "".join(
+        f" AND {column} {op} :{name}" for name, op in (("lo", ">="), ("hi", "<")) if params.get(name) is not None
+    )
+
+
+def _history_sql(params: dict[str, Any]) -> str:
     cols = ", ".join(f"h.{n}" for n, _ in STAGING_PERSON_COLUMNS + STAGING_FOREIGN_COLUMNS)
-    where = "h.lg_code = :lg" + (" AND h.ido_id > :since" if since is not None else "")
-    return f"SELECT h.atena_no, h.rireki_no, h.ido_id, {cols} FROM residents_history h WHERE {where}"
+    where = "h.lg_code = :lg" + (" AND h.ido_id > :since" if params.get("since") is not None else "")
+    return f"SELECT h.atena_no, h.rireki_no, h.ido_id, {cols} FROM residents_history h WHERE {where}" + _in_chunk(
+        "h.atena_no", params
+    )
 
 
 def _ido_sql(since: int | None) -> str:
@@ -153,39 +169,60 @@ def _ido_sql(since: int | None) -> str:
     )
 
 
-def _extras_sql(since: int | None) -> str:
-    if since is None:
-        return "SELECT atena_no, rireki_no, part, items FROM migration_extras WHERE lg_code = :lg"
+def _extras_sql(params: dict[str, Any]) -> str:
+    if params.get("since") is None:
+        return "SELECT atena_no, rireki_no, part, items FROM migration_extras WHERE lg_code = :lg" + _in_chunk(
+            "atena_no", params
+        )
     return """SELECT e.atena_no, e.rireki_no, e.part, e.items FROM migration_extras e
         JOIN residents_history h ON h.lg_code = e.lg_code AND h.atena_no = e.atena_no AND h.rireki_no = e.rireki_no
-        WHERE e.lg_code = :lg AND h.ido_id > :since"""
+        WHERE e.lg_code = :lg AND h.ido_id > :since""" + _in_chunk("e.atena_no", params)
 
 
-CURRENT_SQL = """SELECT atena_no, rireki_no AS current_rireki_no, setai_no AS current_setai_no,
-    status AS current_status FROM residents_current WHERE lg_code = :lg"""
+def _current_sql(params: dict[str, Any]) -> str:
+    return """SELECT atena_no, rireki_no AS current_rireki_no, setai_no AS current_setai_no,
+        status AS current_status FROM residents_current WHERE lg_code = :lg""" + _in_chunk("atena_no", params)
+
+
 EXTRA_PARTS = {"person": "x_person", "foreign": "x_foreign", "noforeign": "x_noforeign"}
 
 
-def _registry(session: Session, params: dict[str, Any]) -> pl.DataFrame:
-    """History rows with their 異動 record, ``latest``, the current row's 世帯 and status (``current_*``) and the
-    kept items (``x_*``), by 宛名番号 and 履歴番号.
+def _chunks(session: Session, lg_code: str, size: int) -> tuple[list[tuple[str | None, str | None]], int]:
+    """The 宛名番号 ranges of the chunks, in the database's order of 宛名番号, and the number of persons.
 
-    Four single-table reads joined and sorted here: one SQL join of them makes PostgreSQL hash and sort
-    the wide history rows, which spills to disk for a large municipality whatever ``work_mem`` allows.
-    Sorting here is by code point, as the ``C`` collations do; 宛名番号 are digits, which every collation
-    orders the same way.
+    Every person has a current row, so cutting the current rows every ``size`` persons covers them all; the
+    first and last ranges are open, so a history row is in exactly one chunk whatever its 宛名番号.
     """
-    since = params.get("since")
-    hist = _frame(session, _history_sql(since), params)
-    ido = _frame(session, _ido_sql(since), params)
-    current = _frame(session, CURRENT_SQL, params)
-    extras = _frame(session, _extras_sql(since), params)
+    rows = session.execute(
+        text("""SELECT atena_no, n FROM (
+                  SELECT atena_no, ROW_NUMBER() OVER (ORDER BY atena_no) AS n, COUNT(*) OVER () AS total
+                  FROM residents_current WHERE lg_code = :lg) t
+                WHERE (n - 1) % :size = 0 OR n = total ORDER BY n"""),
+        {"lg": lg_code, "size": size},
+    ).all()
+    persons = int(rows[-1][1]) if rows else 0
+    cuts = [str(atena) for atena, n in rows if (n - 1) % size == 0 and n > 1]
+    return list(zip([None, *cuts], [*cuts, None], strict=True)), persons
+
+
+def _registry(session: Session, params: dict[str, Any], ido: pl.DataFrame) -> pl.DataFrame:
+    """One chunk's history rows with their 異動 record, ``latest``, the current row's 世帯 and status
+    (``current_*``) and the kept items (``x_*``), by 宛名番号 and 履歴番号.
+
+    Single-table reads joined and sorted here: one SQL join of them makes PostgreSQL hash and sort the wide
+    history rows. The 異動 records (``ido``, narrow) are read once for all chunks. Sorting here is by code
+    point, as the ``C`` collations do; 宛名番号 are digits, which every collation orders the same way.
+    """
+    hist = _typed(_frame(session, _history_sql(params), params))
+    current = _frame(session, _current_sql(params), params)
+    extras = _frame(session, _extras_sql(params), params)
     reg = hist.join(ido, on="ido_id", how="inner", maintain_order="left")
     reg = reg.join(current, on="atena_no", how="left", maintain_order="left")
     for part, column in EXTRA_PARTS.items():
         kept = extras.filter(pl.col("part") == part).select("atena_no", "rireki_no", pl.col("items").alias(column))
+        kept = kept.with_columns(pl.col("rireki_no").cast(pl.Int64))
         reg = reg.join(kept, on=["atena_no", "rireki_no"], how="left", maintain_order="left")
-    reg = _typed(reg).sort("atena_no", "rireki_no")
+    reg = reg.sort("atena_no", "rireki_no")
     latest = pl.col("current_rireki_no").cast(pl.Int64, strict=False) == pl.col("rireki_no")
     return reg.with_columns(latest.fill_null(False).alias("latest"))
 
@@ -230,14 +267,18 @@ def _households(session: Session, params: dict[str, Any], setai_filter: bool) ->
     return _sorted_households(session, _typed(_frame(session, _household_sql(setai_filter), params)))
 
 
-def _households_from(session: Session, reg: pl.DataFrame, params: dict[str, Any]) -> pl.DataFrame:
-    """The rows of :func:`_household_sql` for a full export, the members taken from the registry rows in hand.
+def _members(reg: pl.DataFrame) -> pl.DataFrame:
+    """The household members among one chunk's registry rows: each resident's current row (status 住民)."""
+    resident = pl.col("latest") & (pl.col("current_status") == "住民")
+    return reg.filter(resident).select(pl.col("current_setai_no").alias("setai_no"), *MEMBER_COLUMNS)
+
+
+def _households_from(session: Session, members: pl.DataFrame, params: dict[str, Any]) -> pl.DataFrame:
+    """The rows of :func:`_household_sql` for a full export, the members taken from the registry rows read.
 
     The same rows: each 世帯 with its members' current rows (current status 住民); joining the whole
     history again in SQL cost PostgreSQL a second pass over it and a hash of the members.
     """
-    resident = pl.col("latest") & (pl.col("current_status") == "住民")
-    members = reg.filter(resident).select(pl.col("current_setai_no").alias("setai_no"), *MEMBER_COLUMNS)
     households = _frame(session, HOUSEHOLDS_SQL, params)
     rows = households.join(members, on="setai_no", how="left", maintain_order="left")
     return _sorted_households(session, rows.select("setai_no", *MEMBER_COLUMNS, "x_household"))
@@ -458,49 +499,69 @@ class _Encoder:
 # ---------------------------------------------------------------------------------------- export
 
 
-def export(db: Database, req: ExportRequest, progress: jobs.ProgressCallback | None = None) -> ExportResult:
+#: ``progress(persons_done, persons_total)``, called after each chunk.
+ExportProgress = Callable[[int, int], None]
+
+
+def export(db: Database, req: ExportRequest, progress: ExportProgress | None = None) -> ExportResult:
+    """Write the files chunk by chunk (:data:`CHUNK_PERSONS` persons at a time), all read from one snapshot."""
     if req.unencodable not in UNENCODABLE:
         raise ExportError(f"--unencodable は {'/'.join(UNENCODABLE)} のいずれかです", code="migration-export-option")
     layout = mapping.cached_layout(req.layout)
     dialect = resolve_dialect(layout.dialects, req.dialect, encoding=req.encoding)
     from lgcloud.migration.importer import tenant_of
+    from lgcloud.migration.staging import bulk_plans
 
-    params = {"lg": req.lg_code, "since": req.since}
+    params: dict[str, Any] = {"lg": req.lg_code, "since": req.since}
     with db.session(req.lg_code) as session:
-        if db.is_postgresql:  # the registry is read by several statements: all from one snapshot
+        if db.is_postgresql:  # the registry is read by many statements: all from one snapshot
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             # households are joined and sorted there: in memory, not in temp files
             session.execute(text("SET LOCAL work_mem = '256MB'"))
         tenant = tenant_of(session, req.lg_code)
-        reverse = _reverse_gaiji(session, req)
-        from lgcloud.migration.staging import bulk_plans
-
+        encoder = _Encoder(dialect, req.unencodable, _reverse_gaiji(session, req))
         bulk_plans(session)  # whole-municipality joins: hash joins, whatever the statistics say
-        reg = _registry(session, params)
-        # a 差分 export reads the changed households' members in SQL: they are not all among the changed rows
-        households = _households_from(session, reg, params) if req.since is None else _households(session, params, True)
         cursor = int(
             session.execute(
                 text("SELECT COALESCE(MAX(ido_id), 0) FROM residents_ido WHERE lg_code = :lg"), params
             ).scalar_one()
         )
-    if reg.height == 0:
-        reg = pl.DataFrame(schema={c: pl.String for c in ["atena_no", "kind", "x_person", "x_foreign", "x_noforeign"]})
-    frames = _frames(reg, households, layout, tenant)
-    encoder = _Encoder(dialect, req.unencodable, reverse)
-    return _write(req, layout, dialect, frames, encoder, cursor)
+        with _Writer(req, layout, dialect, encoder) as writer:
+            members = _person_chunks(session, params, writer, tenant, progress, req.chunk_persons)
+            # a 差分 export reads the changed households' members in SQL: not all are among the changed rows
+            households = (
+                _households_from(session, members, params) if req.since is None else _households(session, params, True)
+            )
+            writer.write("household", household_items(households, layout.file("household")))
+            return writer.finish(cursor)
 
 
-def _frames(
-    reg: pl.DataFrame, households: pl.DataFrame, layout: Layout, tenant: mapping.Tenant
-) -> dict[str, pl.DataFrame]:
-    if reg.height:
-        person, foreign = person_items(reg, layout, tenant)
-    else:
-        person = pl.DataFrame(schema={n: pl.String for n in layout.file("person").names})
-        foreign = pl.DataFrame(schema={n: pl.String for n in layout.file("foreign").names})
-    household = household_items(households, layout.file("household"))
-    return {"person": person, "foreign": foreign, "household": household}
+def _person_chunks(
+    session: Session,
+    params: dict[str, Any],
+    writer: _Writer,
+    tenant: mapping.Tenant,
+    progress: ExportProgress | None,
+    size: int,
+) -> pl.DataFrame:
+    """Write the person and 外国人 files chunk by chunk; return the household members met on the way."""
+    ido = _typed(_frame(session, _ido_sql(params.get("since")), params))
+    ranges, persons = _chunks(session, params["lg"], size)
+    members = []
+    for done, (lo, hi) in enumerate(ranges, start=1):
+        reg = _registry(session, params | {"lo": lo, "hi": hi}, ido)
+        if reg.height:
+            person, foreign = person_items(reg, writer.layout, tenant)
+            writer.write("person", person)
+            writer.write("foreign", foreign)
+            members.append(_members(reg))
+        del reg
+        release_memory()  # the allocators would keep each chunk's peak and grow with the next
+        if progress:
+            progress(min(done * size, persons), persons)
+    if not members:
+        return pl.DataFrame(schema={"setai_no": pl.String, **{n: pl.String for n in MEMBER_COLUMNS}})
+    return pl.concat(members, how="vertical_relaxed")
 
 
 def _reverse_gaiji(session: Session, req: ExportRequest) -> dict[str, str]:
@@ -516,51 +577,73 @@ def _reverse_gaiji(session: Session, req: ExportRequest) -> dict[str, str]:
     return {glyph: char for char, glyph in load_mapping(session, req.lg_code, req.source_system).items()}
 
 
-def _write(
-    req: ExportRequest,
-    layout: Layout,
-    dialect: Dialect,
-    frames: dict[str, pl.DataFrame],
-    encoder: _Encoder,
-    cursor: int,
-) -> ExportResult:
-    req.out.mkdir(parents=True, exist_ok=True)
-    ext = "dat" if dialect.format == "fixed" else "csv"
-    files, counts, hashes = {}, {}, {}
-    keys_ = {"person": "宛名番号", "foreign": "宛名番号", "household": "世帯番号"}
-    for name, frame in frames.items():
-        spec = layout.file(name)
-        path = req.out / f"{name}.{ext}"
-        out = mapping.from_canonical_dates(frame, spec, dialect)
-        out = encoder.frame(out, path.name, keys_[name])
-        write_frame(out, path, spec, dialect)
-        files[name], counts[name], hashes[name] = path, frame.height, jobs.file_sha256(path)
-    degraded_file = None
-    if encoder.degraded:
-        degraded_file = req.out / "degraded.csv"
-        pl.DataFrame(encoder.degraded, schema=DEGRADED_SCHEMA).write_csv(degraded_file)
-    manifest = req.out / "manifest.json"
-    manifest.write_text(
-        json.dumps(
-            {
-                "layout": layout.name,
-                "layout_version": layout.version,
-                "lg_code": req.lg_code,
-                "kind": "差分" if req.since is not None else "全件",
-                "since": req.since,
-                "cursor": cursor,
-                "dialect": {k: v for k, v in dialect.__dict__.items() if k != "description"},
-                "unencodable": req.unencodable,
-                "files": {n: {"name": p.name, "records": counts[n], "sha256": hashes[n]} for n, p in files.items()},
-                "degraded": len(encoder.degraded),
-                "exported_at": utcnow().isoformat(),
-            },
-            ensure_ascii=False,
-            indent=2,
-        ),
-        encoding="utf-8",
-    )
-    return ExportResult(files, manifest, cursor, counts, len(encoder.degraded), degraded_file, hashes)
+#: The files of an export and the item naming a record in messages.
+FILE_KEYS = {"person": "宛名番号", "foreign": "宛名番号", "household": "世帯番号"}
+
+
+class _Writer:
+    """The export's files, opened with their header and appended to chunk by chunk."""
+
+    def __init__(self, req: ExportRequest, layout: Layout, dialect: Dialect, encoder: _Encoder):
+        self.req, self.layout, self.dialect, self.encoder = req, layout, dialect, encoder
+        req.out.mkdir(parents=True, exist_ok=True)
+        ext = "dat" if dialect.format == "fixed" else "csv"
+        self.files = {name: req.out / f"{name}.{ext}" for name in FILE_KEYS}
+        self.counts = dict.fromkeys(FILE_KEYS, 0)
+        self.handles = {name: path.open("wb") for name, path in self.files.items()}
+        for name, handle in self.handles.items():  # header (and BOM) only
+            spec = layout.file(name)
+            write_frame(pl.DataFrame(schema={n: pl.String for n in spec.names}), handle, spec, dialect)
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for handle in self.handles.values():
+            handle.close()
+
+    def write(self, name: str, frame: pl.DataFrame) -> None:
+        if frame.height == 0:
+            return
+        spec = self.layout.file(name)
+        out = mapping.from_canonical_dates(frame, spec, self.dialect)
+        out = self.encoder.frame(out, self.files[name].name, FILE_KEYS[name])
+        write_frame(out, self.handles[name], spec, self.dialect, header=False, bom=False)
+        self.counts[name] += frame.height
+
+    def finish(self, cursor: int) -> ExportResult:
+        self.__exit__()
+        req, encoder = self.req, self.encoder
+        hashes = {name: jobs.file_sha256(path) for name, path in self.files.items()}
+        degraded_file = None
+        if encoder.degraded:
+            degraded_file = req.out / "degraded.csv"
+            pl.DataFrame(encoder.degraded, schema=DEGRADED_SCHEMA).write_csv(degraded_file)
+        manifest = req.out / "manifest.json"
+        files = {n: {"name": p.name, "records": self.counts[n], "sha256": hashes[n]} for n, p in self.files.items()}
+        manifest.write_text(
+            json.dumps(
+                {
+                    "layout": self.layout.name,
+                    "layout_version": self.layout.version,
+                    "lg_code": req.lg_code,
+                    "kind": "差分" if req.since is not None else "全件",
+                    "since": req.since,
+                    "cursor": cursor,
+                    "dialect": {k: v for k, v in self.dialect.__dict__.items() if k != "description"},
+                    "unencodable": req.unencodable,
+                    "files": files,
+                    "degraded": len(encoder.degraded),
+                    "exported_at": utcnow().isoformat(),
+                },
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
+        return ExportResult(
+            self.files, manifest, cursor, self.counts, len(encoder.degraded), degraded_file, hashes
+        )
 
 
 def run_export_job(db: Database, lg_code: str, job_id: str, progress: jobs.ProgressCallback | None = None) -> jobs.Job:
@@ -580,7 +663,15 @@ def run_export_job(db: Database, lg_code: str, job_id: str, progress: jobs.Progr
         source_system=options.get("source_system"),
         actor=job.actor,
     )
-    result = export(db, req)
+
+    def step(done: int, total: int) -> None:
+        with db.session(lg_code) as session:
+            jobs.update(session, lg_code, job_id, records_total=total, loaded=done)
+        if progress:
+            with db.session(lg_code) as session:
+                progress(jobs.get(session, lg_code, job_id))
+
+    result = export(db, req, progress=step)
     summary = {
         "cursor": result.cursor,
         "counts": result.counts,

@@ -97,10 +97,18 @@ def export_command(
     from lgcloud.migration import exporter
 
     db = _db()
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                        console=err, transient=False)
+    task = progress.add_task("出力 (住民)", total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total, description=f"出力 (住民 {done:,} / {total:,} 人)")
+
     try:
-        result = exporter.export(db, exporter.ExportRequest(
-            tenant, out, layout=layout, dialect=dialect, encoding=encoding, since=since, unencodable=unencodable,
-            source_system=source_system))
+        with progress:
+            result = exporter.export(db, exporter.ExportRequest(
+                tenant, out, layout=layout, dialect=dialect, encoding=encoding, since=since, unencodable=unencodable,
+                source_system=source_system), progress=update)
     except LgcloudError as exc:
         err.print(f"[red]エラー[/red]: {exc.message}")
         raise typer.Exit(2) from exc

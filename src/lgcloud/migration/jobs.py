@@ -67,9 +67,11 @@ class Job:
 
     @property
     def percent(self) -> float:
-        """Overall progress: reading counts for half, merging for the other half."""
+        """Overall progress: for an import, reading counts for half and merging for the other half."""
         if self.state == "done":
             return 100.0
+        if self.kind == "export":  # persons written of the municipality's persons
+            return round(99.0 * min(self.loaded / self.records_total, 1.0), 1) if self.records_total else 0.0
         read = self.bytes_done / self.bytes_total if self.bytes_total else 0.0
         merged = self.batches_done / self.batches_total if self.batches_total else 0.0
         if self.phase in ("validate", "stage", "export"):
