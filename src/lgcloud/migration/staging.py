@@ -155,6 +155,20 @@ def merge_batch(session: Session, lg_code: str, job_id: str, batch_no: int, size
     return n
 
 
+def _batch_rows(columns: str) -> str:
+    """The batch's person rows (key columns + ``columns``) read by the primary key's seq range, with their
+    異動 number, as a subquery ``p``.
+
+    A subquery with a window function is planned on its own, never flattened into the join with the 外国人
+    rows: flattened, PostgreSQL (no statistics on staging, nested loops off) merge-joined the two through
+    ix_migration_staging_person_key and filtered the seq range, reading every staged row of the job in every
+    batch. Rows come out of the primary key in seq order, so the numbering needs no sort either.
+    """
+    return (f"(SELECT p.lg_code, p.job_id, p.atena_no, p.rireki_no, {columns}, "
+            f":base + ROW_NUMBER() OVER (ORDER BY p.seq) AS ido_id "
+            f"FROM migration_staging_person p WHERE {_BATCH}) p")
+
+
 def _merge_statements(pg: bool) -> list[str]:
     arr, obj = _json_fn(pg)
     ido_no = ":base + ROW_NUMBER() OVER (ORDER BY p.seq)"
@@ -162,7 +176,8 @@ def _merge_statements(pg: bool) -> list[str]:
     person = ", ".join(f"p.{c}" for c in PERSON_COLS)
     foreign = ", ".join(f"f.{c}" for c in FOREIGN_COLS)
     keys_ = ", ".join(f"p.{c}" for c in STAGING_KEY_COLUMNS)
-    join_f = ("LEFT JOIN migration_staging_foreign f ON f.lg_code = p.lg_code AND f.job_id = p.job_id "
+    # the job as constants: the planner does not carry them out of the batch subquery to the 外国人 scan
+    join_f = ("LEFT JOIN migration_staging_foreign f ON f.lg_code = :lg AND f.job_id = :job "
               "AND f.atena_no = p.atena_no AND f.rireki_no = p.rireki_no")
     return [
         f"""INSERT INTO residents_ido (lg_code, ido_id, kind, reason, reason_class, ido_date, ido_date_text,
@@ -175,18 +190,18 @@ def _merge_statements(pg: bool) -> list[str]:
             FROM migration_staging_person p WHERE {_BATCH}""",
         f"""INSERT INTO residents_history (lg_code, atena_no, rireki_no, ido_id, valid_from, recorded_at,
               {", ".join(PERSON_COLS)}, {", ".join(FOREIGN_COLS)}, {", ".join(STAGING_KEY_COLUMNS)})
-            SELECT p.lg_code, p.atena_no, p.rireki_no, {ido_no}, p.valid_from, :now, {person}, {foreign}, {keys_}
-            FROM migration_staging_person p {join_f} WHERE {_BATCH}""",
+            SELECT p.lg_code, p.atena_no, p.rireki_no, p.ido_id, p.valid_from, :now, {person}, {foreign}, {keys_}
+            FROM {_batch_rows(f"p.valid_from, {person}, {keys_}")} {join_f}""",
         f"""INSERT INTO migration_extras (lg_code, atena_no, rireki_no, part, items)
             SELECT p.lg_code, p.atena_no, p.rireki_no, 'person', p.extras
             FROM migration_staging_person p WHERE {_BATCH} AND p.extras IS NOT NULL""",
+        # 外国人 file row (its extras, or none) and 住民種別 2 without one: one pass over the batch for both
         f"""INSERT INTO migration_extras (lg_code, atena_no, rireki_no, part, items)
-            SELECT p.lg_code, p.atena_no, p.rireki_no, 'foreign', COALESCE(f.extras, '{{"k":[],"v":{{}}}}')
-            FROM migration_staging_person p {join_f}
-            WHERE {_BATCH} AND f.seq IS NOT NULL AND (f.extras IS NOT NULL OR p.kind IS NULL OR p.kind <> '2')""",
-        f"""INSERT INTO migration_extras (lg_code, atena_no, rireki_no, part, items)
-            SELECT p.lg_code, p.atena_no, p.rireki_no, 'noforeign', '{{"k":[],"v":{{}}}}'
-            FROM migration_staging_person p {join_f} WHERE {_BATCH} AND f.seq IS NULL AND p.kind = '2'""",
+            SELECT p.lg_code, p.atena_no, p.rireki_no, CASE WHEN f.seq IS NULL THEN 'noforeign' ELSE 'foreign' END,
+              COALESCE(f.extras, '{{"k":[],"v":{{}}}}')
+            FROM {_batch_rows("p.kind")} {join_f}
+            WHERE (f.seq IS NOT NULL AND (f.extras IS NOT NULL OR p.kind IS NULL OR p.kind <> '2'))
+              OR (f.seq IS NULL AND p.kind = '2')""",
         f"""INSERT INTO residents_current (lg_code, atena_no, rireki_no, setai_no, status)
             SELECT lg_code, atena_no, rireki_no, setai_no, status FROM (
               SELECT p.lg_code, p.atena_no, p.rireki_no, p.setai_no, p.status,
