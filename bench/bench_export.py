@@ -4,7 +4,8 @@ A generated municipality is imported into PostgreSQL (not timed), then ``lgcloud
 person, 外国人 and household files (reading the registry with ``COPY … TO``, deriving every item, applying the
 kept source items, formatting dates, encoding to cp932 with vendor 外字 codes). The anchor, in the same run:
 ``pyarrow.csv.write_csv`` of the very rows exported (as UTF-8 string columns, already in memory).
-Target: ≥ 0.5× the anchor's rows/s.
+Target: ≥ 0.5× the anchor's rows/s. Also printed: the export's peak RSS (it writes 25,000 persons at a time, so
+the peak should not grow with the municipality).
 
     .venv/bin/python bench/bench_export.py               # quick (20,000 rows)
     LGCLOUD_BENCH_FULL=1 .venv/bin/python bench/bench_export.py   # 1,000,000 rows
@@ -12,6 +13,7 @@ Target: ≥ 0.5× the anchor's rows/s.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 import time
@@ -28,6 +30,21 @@ from lgcloud.db import Database
 from lgcloud.migration import io_testing
 
 
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak_rss() -> float:
+    """Start the peak (VmHWM) again from the current RSS, which is returned: the export's peak is then its own,
+    not the import's before it (Linux: writing 5 to clear_refs)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+    return _status_mb("VmRSS")
+
+
 def main() -> int:
     print(f"P3 export: {ROWS:,} person rows (cp932, vendor 外字) on {machine()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp, throwaway_database() as (owner, app):
@@ -39,12 +56,14 @@ def main() -> int:
         job = io_testing.import_files(db, LG_CODE, list(gen.files.values()), work / "jobs",
                                       source_system=io_testing.SOURCE_SYSTEM)
         assert job.state == "done", job.error
+        before = _reset_peak_rss()
         started = time.perf_counter()
         result = io_testing.export_to(db, LG_CODE, work / "export", unencodable="vendor",
                                       source_system=io_testing.SOURCE_SYSTEM)
         seconds = time.perf_counter() - started
         rows = sum(result.counts.values())
-        print(f"  export: {rows:,} rows ({result.counts}) in {seconds:.2f} s, {result.degraded} 外字 codes", flush=True)
+        print(f"  export: {rows:,} rows ({result.counts}) in {seconds:.2f} s, {result.degraded} 外字 codes; "
+              f"RSS {before:,.0f} MB before, peak {_status_mb('VmHWM'):,.0f} MB", flush=True)
         tables = [pl.read_csv(p, encoding="cp932", infer_schema=False).to_arrow() for p in result.files.values()]
         started = time.perf_counter()
         for i, table in enumerate(tables):
