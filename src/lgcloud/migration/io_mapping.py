@@ -454,32 +454,37 @@ def extras_json(source: pl.DataFrame, derived: pl.DataFrame, names: Iterable[str
     """Per row, the items whose source value differs from the derived one, as ``{"k": […], "v": {…}}``.
 
     Only the differing values are JSON-encoded: a row differs in a handful of its ~70 items, and encoding
-    every value (then dropping the equal ones) was most of the staging time.
+    every value (then dropping the equal ones) was most of the staging time. One lazy query, so polars
+    filters the items in parallel.
     """
     names = [n for n in names if n not in ALWAYS_DERIVED]
-    parts = [_differing(source, derived, i, n) for i, n in enumerate(names)]
-    parts = [p for p in parts if p.height]
+    both = (
+        source.select(names)
+        .rename({n: f"s{i}" for i, n in enumerate(names)})
+        .hstack(derived.select(names).rename({n: f"d{i}" for i, n in enumerate(names)}))
+        .with_row_index("__row")
+        .lazy()
+    )
     extras = pl.Series("extras", [None] * source.height, dtype=pl.String)
-    if not parts:
+    if not names:
         return extras
+    # concatenated item by item, and a group keeps its rows' order: each row's items come out in layout order
     rows = (
-        pl.concat(parts)
+        pl.concat([_differing(both, i, n) for i, n in enumerate(names)])
         .group_by("__row")
-        .agg(pl.col("k").sort_by("__item").str.join(","), pl.col("v").sort_by("__item").str.join(","))
+        .agg(pl.col("k").str.join(","), pl.col("v").str.join(","))
         .select("__row", pl.concat_str([pl.lit('{"k":['), pl.col("k"), pl.lit('],"v":{'), pl.col("v"), pl.lit("}}")]))
+        .collect()
     )
     return extras.scatter(rows["__row"], rows.to_series(1))
 
 
-def _differing(source: pl.DataFrame, derived: pl.DataFrame, item: int, name: str) -> pl.DataFrame:
-    """(row, item, JSON key, ``"name":value`` fragment) of the rows whose ``name`` differs from the derived."""
-    rows = source[name].ne_missing(derived[name]).arg_true()
-    fragment = pl.struct(pl.col(name)).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}")
-    return source.select(pl.col(name).gather(rows)).select(
-        pl.lit(rows).alias("__row"),
-        pl.lit(item, dtype=pl.Int32).alias("__item"),
-        pl.lit(json.dumps(name, ensure_ascii=False)).alias("k"),
-        fragment.alias("v"),
+def _differing(both: pl.LazyFrame, item: int, name: str) -> pl.LazyFrame:
+    """(row, JSON key, ``"name":value`` fragment) of the rows whose item differs from the derived one."""
+    s, d = pl.col(f"s{item}"), pl.col(f"d{item}")
+    fragment = pl.struct(s.alias(name)).struct.json_encode().str.strip_prefix("{").str.strip_suffix("}")
+    return both.filter(s.ne_missing(d)).select(
+        "__row", pl.lit(json.dumps(name, ensure_ascii=False)).alias("k"), fragment.alias("v")
     )
 
 
