@@ -226,11 +226,12 @@ def merge_households(session: Session, lg_code: str, job_id: str) -> int:
               UNION SELECT setai_no FROM migration_staging_person WHERE lg_code = :lg AND job_id = :job) s
         WHERE NOT EXISTS (SELECT 1 FROM residents_households x WHERE x.lg_code = :lg AND x.setai_no = s.setai_no)
     """), params)
-    for name, table in (("atena", "migration_staging_person"), ("setai", "migration_staging_person")):
-        column = "atena_no" if name == "atena" else "setai_no"
-        top = session.execute(text(
-            f"SELECT MAX(CAST(substr({column}, 1, length({column}) - 1) AS BIGINT)) FROM {table} "
-            "WHERE lg_code = :lg AND job_id = :job"), params).scalar()
+    # both counters from one pass over the job's staged persons (the number is the key without its check digit)
+    tops = session.execute(text(
+        "SELECT MAX(CAST(substr(atena_no, 1, length(atena_no) - 1) AS BIGINT)), "
+        "MAX(CAST(substr(setai_no, 1, length(setai_no) - 1) AS BIGINT)) "
+        "FROM migration_staging_person WHERE lg_code = :lg AND job_id = :job"), params).one()
+    for name, top in zip(("atena", "setai"), tops, strict=True):
         if top is not None:
             raise_counter(session, lg_code, name, int(top))
     return int(result.rowcount or 0)
