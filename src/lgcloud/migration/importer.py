@@ -16,14 +16,15 @@ Phases of a job (``migration_jobs.phase``), each committed before the next start
 from __future__ import annotations
 
 import fnmatch
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
+from sqlalchemy import Table, func, select, text
 from sqlalchemy import column as sa_column
-from sqlalchemy import func, select, text
 from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session
 
@@ -282,6 +283,13 @@ def _stage_file(db: Database, ctx: _Ctx, run: _FileRun, errors: pl.DataFrame, se
     header_bad = errors.filter((pl.col("record") < 0) & (pl.col("rule") == "header")).height > 0
     bad = set(errors.filter(pl.col("record") >= 0)["record"].to_list())
     run.reasons.append(errors)
+    table = {"person": staging_person, "foreign": staging_foreign, "household": staging_household}[run.spec.name]
+    with _StageWriter(db, ctx, table) as writer:
+        return _stage_batches(ctx, run, bad, header_bad, writer, seq)
+
+
+def _stage_batches(ctx: _Ctx, run: _FileRun, bad: set[int], header_bad: bool, writer: _StageWriter,
+                   seq: int) -> int:
     for batch in iter_batches(run.path, run.spec, ctx.dialect):
         if batch.records == 0:
             continue
@@ -302,12 +310,54 @@ def _stage_file(db: Database, ctx: _Ctx, run: _FileRun, errors: pl.DataFrame, se
         _remember_rejected(run, items.filter(rejected), rec, line, off, length, good["__rec"])
         frame = _staging_frame(ctx, run, good, seq)
         seq += good.height
-        with db.session(ctx.job.lg_code) as session:
-            staging.write_rows(session, {"person": staging_person, "foreign": staging_foreign,
-                                         "household": staging_household}[run.spec.name], frame)
-            jobs.add_bytes(session, ctx.job.lg_code, ctx.job.job_id, batch.bytes)
-        _notify(db, ctx)
+        writer.submit(frame, batch.bytes)
     return seq
+
+
+class _StageWriter:
+    """Writes the staged batches one behind the mapping, each in its own transaction.
+
+    On PostgreSQL a batch's COPY and INSERT … SELECT (server work, ~40 % of staging) run in a thread while
+    the next batch is read and mapped (polars and psycopg release the GIL). SQLite writes inline: an
+    in-memory database is per connection, and its inserts are Python work anyway.
+    """
+
+    def __init__(self, db: Database, ctx: _Ctx, table: Table) -> None:
+        self.db, self.ctx, self.table = db, ctx, table
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="lgcloud-stage") if db.is_postgresql else None
+        self._pending: Future[None] | None = None
+
+    def __enter__(self) -> _StageWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            if exc_type is None:
+                self._wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)  # never leave a write running behind a failure
+
+    def submit(self, frame: pl.DataFrame, nbytes: int) -> None:
+        self._wait()
+        if self._pool is None:
+            self._write(frame, nbytes)
+            _notify(self.db, self.ctx)
+        else:
+            self._pending = self._pool.submit(self._write, frame, nbytes)
+
+    def _wait(self) -> None:
+        """Let the write in flight finish (raising its error here) and report progress from this thread."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+            _notify(self.db, self.ctx)
+
+    def _write(self, frame: pl.DataFrame, nbytes: int) -> None:
+        job = self.ctx.job
+        with self.db.session(job.lg_code) as session:
+            staging.write_rows(session, self.table, frame)
+            jobs.add_bytes(session, job.lg_code, job.job_id, nbytes)
 
 
 def _remember_rejected(run: _FileRun, rejected: pl.DataFrame, rec: np.ndarray, line: np.ndarray, off: np.ndarray,
