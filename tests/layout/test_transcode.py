@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lgcloud.layout import iter_batches, load_layout, reader, resolve_dialect, transcode
+from lgcloud.layout import codec, iter_batches, load_layout, reader, resolve_dialect, transcode
 from lgcloud.migration.generate import GenerateOptions, generate
 
 needs_iconv = pytest.mark.skipif(not transcode.available(), reason="no glibc iconv with CP932")
@@ -73,9 +73,9 @@ def test_unsafe_bytes_and_pairs_go_to_python(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_without_iconv_always_none(monkeypatch: pytest.MonkeyPatch) -> None:
-    missing = transcode._Descriptor.__new__(transcode._Descriptor)
-    missing.handle = None
-    monkeypatch.setattr(transcode._local, "cd", missing, raising=False)
+    missing = transcode._Converter.__new__(transcode._Converter)
+    missing.handle = missing.close = None
+    monkeypatch.setattr(transcode._local, "conv", missing, raising=False)
     assert transcode.transcode(b"abc") is None
     assert transcode.iconv_cp932("山".encode("cp932")) is None
 
@@ -88,7 +88,7 @@ def test_threads_use_their_own_descriptor() -> None:
     handles: set[int | None] = set()
 
     def work() -> None:
-        handles.add(transcode._descriptor().handle)
+        handles.add(transcode._converter().handle)
         for _ in range(20):
             results.append(
                 transcode.transcode(text) == text.decode("cp932").encode() and transcode.transcode(bad) is None
@@ -103,26 +103,83 @@ def test_threads_use_their_own_descriptor() -> None:
     assert len(handles) == 4
 
 
-def test_reader_same_with_and_without_iconv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches with bad bytes, traps and 外字: identical whether columns go through iconv or CPython."""
+def _records(rng: np.random.Generator, count: int) -> bytes:
+    """cp932 records of kanji, kana, half-width kana, 外字 and ASCII, with bad bytes and traps here and there."""
+    alphabet = [*"山田太郎東京都ｱｲｳﾀﾞ髙﨑\ue000\ue757ー　0123456789abc,-", "\u00a7", "\u0410"]
+    out = []
+    for _ in range(count):
+        raw = "".join(rng.choice(alphabet, size=int(rng.integers(0, 30)))).encode("cp932")
+        if raw and rng.random() < 0.1:  # an undecodable byte, a trap, a lone lead or an unmapped pair
+            at = int(rng.integers(0, len(raw) + 1))
+            raw = (
+                raw[:at]
+                + [b"\x80", b"\xa0", b"\xfd", b"\xff", b"\x81", b"\x85\x40", b"\xeb"][rng.integers(0, 7)]
+                + raw[at:]
+            )
+        out.append(raw + b"\n")
+    return b"".join(out)
+
+
+@pytest.mark.parametrize("piece", [1, 200, 1 << 14])
+def test_decode_utf8_is_decode_marked(monkeypatch: pytest.MonkeyPatch, piece: int) -> None:
+    monkeypatch.setattr(codec, "PYTHON_PIECE", piece)
+    rng = np.random.default_rng(piece)
+    for count in (0, 1, 50, 3000):
+        data = _records(rng, count)
+        starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)[:-1] + 1))
+        text, bad = codec.decode_marked(data, "cp932", starts.tolist())
+        assert codec.decode_utf8(data, "cp932", starts) == (text.encode(), bad)
+        assert codec.decode_utf8(memoryview(data), "cp932", starts[::7]) == (text.encode(), bad)
+        assert codec.decode_utf8(data, "cp932") == (text.encode(), codec.decode_marked(data, "cp932")[1])
+        odd = starts[1:] + 1  # records that do not start after a LF: all CPython, as decode_marked cuts them
+        text, bad = codec.decode_marked(data, "cp932", odd.tolist())
+        assert codec.decode_utf8(data, "cp932", odd) == (text.encode(), bad)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_reader_same_with_and_without_iconv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    """Batches with bad bytes, traps and 外字: identical whether records go through iconv or CPython."""
     layout = load_layout("juki")
     dialect = resolve_dialect(layout.dialects, None)
     result = generate(GenerateOptions(rows=1500, out=tmp_path, errors=0.02, gaiji=0.1, seed=11))
     spec, path = layout.file("person"), result.files["person"]
-    native = reader.transcode
-    used: list[bool] = []
+    monkeypatch.setattr(reader, "FAST_CSV", fast)
+    native = transcode.convert_from
+    stopped: list[bool] = []
 
-    def counted(raw: memoryview, codec: str) -> bytes | None:
-        out = native(raw, codec)
-        used.append(out is not None)
-        return out
+    def counted(src: np.ndarray, start: int) -> tuple[int, bytes, bool]:
+        read, utf8, clean = native(src, start)
+        stopped.append(start + read < src.size)
+        return read, utf8, clean
 
-    monkeypatch.setattr(reader, "transcode", counted)
+    monkeypatch.setattr(transcode, "convert_from", counted)
     with_iconv = list(iter_batches(path, spec, dialect, batch_bytes=60_000, prefetch=False))
-    monkeypatch.setattr(reader, "transcode", lambda raw, codec: None)
+    monkeypatch.setattr(transcode, "usable", lambda src, codec: False)
     python = list(iter_batches(path, spec, dialect, batch_bytes=60_000, prefetch=False))
-    assert False in used and (True in used or not transcode.available())
+    if transcode.available():  # iconv read whole pieces, and stopped at bad bytes or traps
+        assert True in stopped and False in stopped
     assert len(with_iconv) == len(python)
+    for a, b in zip(with_iconv, python, strict=True):
+        assert a.frame.equals(b.frame, null_equal=True)
+        assert a.issues == b.issues
+        assert sorted(a.bad_cells) == sorted(b.bad_cells)
+        assert np.array_equal(np.sort(a.special_records), np.sort(b.special_records))
+
+
+def test_fixed_length_same_with_and_without_iconv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = load_layout("juki").file("person")
+    dialect = resolve_dialect(load_layout("juki").dialects, "fixed-cp932")
+    width = sum(it.fixed_width(dialect.date_style) for it in spec.items)
+    rng = np.random.default_rng(3)
+    rows = []
+    for line in _records(rng, 400).split(b"\n")[:-1]:
+        rows.append((line * (width // max(len(line), 1) + 1))[:width] if line else b" " * width)
+    path = tmp_path / "person.dat"
+    path.write_bytes(b"".join(rows) if dialect.line_end == "none" else b"\r\n".join(rows) + b"\r\n")
+    with_iconv = list(iter_batches(path, spec, dialect, batch_bytes=50_000, prefetch=False))
+    monkeypatch.setattr(transcode, "usable", lambda src, codec: False)
+    python = list(iter_batches(path, spec, dialect, batch_bytes=50_000, prefetch=False))
+    assert sum(len(b.issues) for b in python) > 0
     for a, b in zip(with_iconv, python, strict=True):
         assert a.frame.equals(b.frame, null_equal=True)
         assert a.issues == b.issues
