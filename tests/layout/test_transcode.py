@@ -42,6 +42,17 @@ def test_every_byte_and_pair_one_per_line() -> None:
 
 
 @needs_iconv
+def test_self_check_finds_every_disagreement() -> None:
+    """The per-process table (built in a few bulk calls) holds every sequence raw iconv, called on it alone,
+    reads differently from CPython or reads where CPython refuses."""
+    singles, pairs = transcode.unsafe_sequences()
+    for seq in _singles_and_pairs():
+        raw = transcode.iconv_cp932(seq)
+        listed = seq[0] in singles if len(seq) == 1 else (seq[0] << 8 | seq[1]) in pairs
+        assert listed == (raw is not None and raw != _python(seq)), seq.hex()
+
+
+@needs_iconv
 def test_no_pair_iconv_reads_and_python_refuses() -> None:
     """Any first byte ≥ 0x80 with any second byte (trails below 0x40 included: a lead before a separator)."""
     for first in range(0x80, 0x100):
