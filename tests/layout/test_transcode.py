@@ -114,13 +114,13 @@ def test_threads_use_their_own_descriptor() -> None:
     assert len(handles) == 4
 
 
-def _records(rng: np.random.Generator, count: int) -> bytes:
+def _records(rng: np.random.Generator, count: int, bad: float = 0.1) -> bytes:
     """cp932 records of kanji, kana, half-width kana, 外字 and ASCII, with bad bytes and traps here and there."""
     alphabet = [*"山田太郎東京都ｱｲｳﾀﾞ髙﨑\ue000\ue757ー　0123456789abc,-", "\u00a7", "\u0410"]
     out = []
     for _ in range(count):
         raw = "".join(rng.choice(alphabet, size=int(rng.integers(0, 30)))).encode("cp932")
-        if raw and rng.random() < 0.1:  # an undecodable byte, a trap, a lone lead or an unmapped pair
+        if raw and rng.random() < bad:  # an undecodable byte, a trap, a lone lead or an unmapped pair
             at = int(rng.integers(0, len(raw) + 1))
             raw = (
                 raw[:at]
@@ -147,6 +147,17 @@ def test_decode_utf8_is_decode_marked(monkeypatch: pytest.MonkeyPatch, piece: in
         assert codec.decode_utf8(data, "cp932", odd) == (text.encode(), bad)
 
 
+def _fit(value: bytes, width: int) -> bytes:
+    """``value`` cut to ``width`` bytes without splitting a character, padded with spaces."""
+    text = value.decode("cp932", errors="replace").replace("\ufffd", "")
+    while len(text.encode("cp932")) > width:
+        text = text[:-1]
+    fitted = text.encode("cp932")
+    if value != fitted and len(value) <= width:  # keep an injected bad byte when it fits
+        fitted = value
+    return fitted + b" " * (width - len(fitted))
+
+
 @pytest.mark.parametrize("fast", [True, False])
 def test_reader_same_with_and_without_iconv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
     """Batches with bad bytes, traps and 外字: identical whether records go through iconv or CPython."""
@@ -155,6 +166,7 @@ def test_reader_same_with_and_without_iconv(tmp_path: Path, monkeypatch: pytest.
     result = generate(GenerateOptions(rows=1500, out=tmp_path, errors=0.02, gaiji=0.1, seed=11))
     spec, path = layout.file("person"), result.files["person"]
     monkeypatch.setattr(reader, "FAST_CSV", fast)
+    transcode.unsafe_sequences()  # the self-check's own calls must not count below
     native = transcode.convert_from
     stopped: list[bool] = []
 
@@ -180,17 +192,28 @@ def test_reader_same_with_and_without_iconv(tmp_path: Path, monkeypatch: pytest.
 def test_fixed_length_same_with_and_without_iconv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = load_layout("juki").file("person")
     dialect = resolve_dialect(load_layout("juki").dialects, "fixed-cp932")
-    width = sum(it.fixed_width(dialect.date_style) for it in spec.items)
+    widths = [it.fixed_width(dialect.date_style) for it in spec.items]
     rng = np.random.default_rng(3)
-    rows = []
-    for line in _records(rng, 400).split(b"\n")[:-1]:
-        rows.append((line * (width // max(len(line), 1) + 1))[:width] if line else b" " * width)
+    values = _records(rng, 400 * len(widths), bad=0.0005).split(b"\n")
+    rows = [b"".join(_fit(values[r * len(widths) + j], w) for j, w in enumerate(widths)) for r in range(400)]
     path = tmp_path / "person.dat"
     path.write_bytes(b"".join(rows) if dialect.line_end == "none" else b"\r\n".join(rows) + b"\r\n")
+    transcode.unsafe_sequences()  # the self-check's own calls must not count below
+    native = transcode.convert_from
+    stopped: list[bool] = []
+
+    def counted(src: np.ndarray, start: int) -> tuple[int, bytes, bool]:
+        read, utf8, clean = native(src, start)
+        stopped.append(start + read < src.size)
+        return read, utf8, clean
+
+    monkeypatch.setattr(transcode, "convert_from", counted)
     with_iconv = list(iter_batches(path, spec, dialect, batch_bytes=50_000, prefetch=False))
     monkeypatch.setattr(transcode, "usable", lambda src, codec: False)
     python = list(iter_batches(path, spec, dialect, batch_bytes=50_000, prefetch=False))
     assert sum(len(b.issues) for b in python) > 0
+    if transcode.available():
+        assert True in stopped and False in stopped
     for a, b in zip(with_iconv, python, strict=True):
         assert a.frame.equals(b.frame, null_equal=True)
         assert a.issues == b.issues
