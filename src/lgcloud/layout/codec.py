@@ -8,9 +8,6 @@ shifts (the reader also decodes each fixed-length field between separators of it
 cp932 traps that decode *without* error are found afterwards in the text: 0x80 → U+0080, 0xA0 → U+F8F0,
 0xFD–0xFF → U+F8F1–F8F3. The user-defined area F040–F9FC decodes to U+E000–U+E757 and is routed to the
 外字 mapping.
-
-:func:`decode_utf8` gives the same as UTF-8, converting with glibc iconv (:mod:`lgcloud.layout.transcode`)
-the records iconv reads, so the reader's heaviest step runs without the GIL.
 """
 
 from __future__ import annotations
@@ -19,10 +16,6 @@ import codecs
 import itertools
 import re
 import threading
-
-import numpy as np
-
-from lgcloud.layout import transcode
 
 REPLACEMENT = "\ufffd"
 
@@ -75,57 +68,6 @@ def decode_marked(data: bytes, codec: str, boundaries: list[int] | None = None) 
     return "".join(pieces), bad
 
 
-#: A record iconv refuses is decoded by CPython together with the records up to this many bytes after it:
-#: a file dense with bad bytes then costs a few more CPython pieces, not one iconv call per record.
-PYTHON_PIECE = 1 << 14
-
-
-def decode_utf8(
-    data: bytes | memoryview, codec: str, boundaries: np.ndarray | None = None
-) -> tuple[bytes, list[tuple[int, int]]]:
-    """:func:`decode_marked`, as UTF-8 bytes: natively (glibc iconv, without the GIL) where it can.
-
-    ``boundaries`` (sorted record starts, each right after a LF) let it go record by record: the records
-    iconv reads are converted by iconv; from the record where it stops (undecodable bytes, cp932 traps,
-    anything it refuses) CPython decodes a piece of whole records, with the usual error positions, and iconv
-    takes over again after it. Without boundaries it is iconv for all of ``data`` or CPython for all of it."""
-    data = bytes(data)
-    src = np.frombuffer(data, dtype=np.uint8)
-    cuts = np.zeros(0, dtype=np.int64) if boundaries is None else np.asarray(boundaries, dtype=np.int64)
-    after_lf = bool(np.all(src[cuts[cuts > 0] - 1] == 10))  # else a record may start inside a character
-    if not after_lf or not transcode.usable(src, codec):
-        return _python_utf8(data, codec, cuts)
-    parts: list[bytes] = []
-    bad: list[tuple[int, int]] = []
-    pos = 0
-    while pos < len(data):
-        read, utf8, clean = transcode.convert_from(src, pos)
-        stop = pos + read
-        if stop == len(data) and clean:
-            parts.append(utf8)
-            break
-        i = int(np.searchsorted(cuts, stop, side="right"))
-        lo = max(pos, int(cuts[i - 1]) if i else 0)  # the start of the record iconv stopped in
-        if lo > pos:  # keep what iconv wrote before that record: up to the LF that ends the one before
-            lines = int(np.count_nonzero(src[pos:lo] == 10))
-            lfs = np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == 10)
-            if lfs.size < lines:  # cannot happen (a LF is a LF to both): be exact anyway
-                return _python_utf8(data, codec, cuts)
-            parts.append(utf8[: int(lfs[lines - 1]) + 1])
-        k = int(np.searchsorted(cuts, max(stop, lo + PYTHON_PIECE), side="right"))
-        hi = int(cuts[k]) if k < cuts.size else len(data)
-        text, spans = decode_marked(data[lo:hi], codec)
-        parts.append(text.encode("utf-8"))
-        bad += [(lo + a, lo + b) for a, b in spans]
-        pos = hi
-    return b"".join(parts), bad
-
-
-def _python_utf8(data: bytes, codec: str, cuts: np.ndarray) -> tuple[bytes, list[tuple[int, int]]]:
-    text, bad = decode_marked(data, codec, cuts.tolist() or None)
-    return text.encode("utf-8"), bad
-
-
 def _pieces(size: int, boundaries: list[int] | None, target: int = 1 << 16) -> list[tuple[int, int]]:
     """Split [0, size) at record boundaries into pieces of about ``target`` bytes."""
     if not boundaries:
@@ -143,7 +85,6 @@ def pua_class(encoding: str) -> str:
 
 
 _HAS_TRAP = re.compile(TRAP_CLASS)
-
 
 def has_trap(text: str) -> bool:
     return _HAS_TRAP.search(text) is not None

@@ -5,8 +5,8 @@ size. For every batch the reader
 
 1. finds record boundaries in the raw bytes with numpy (quote-aware for CSV; fixed stride or line ends for
    fixed-length records),
-2. decodes the batch itself (:func:`lgcloud.layout.codec.decode_utf8`: glibc iconv where it reads the bytes,
-   CPython's codec elsewhere), remembering the byte offset of every undecodable byte,
+2. decodes the batch itself (:func:`lgcloud.layout.codec.decode_marked`), remembering the byte offset of every
+   undecodable byte,
 3. hands UTF-8 to polars' CSV parser with every column as a string (fixed-length records are first turned
    into separator-delimited rows *in bytes*, so a bad byte never moves a field),
 4. reports record-level problems (encoding, field count, record length, blank rows, header) as issue rows.
@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from lgcloud.layout.codec import REPLACEMENT, decode_marked, decode_utf8
+from lgcloud.layout.codec import REPLACEMENT, decode_marked
 from lgcloud.layout.dialect import Dialect
 from lgcloud.layout.model import FileSpec
 
@@ -234,7 +234,9 @@ def _decode_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_iss
 def _exact_csv_chunk(chunk: _Chunk, fspec: FileSpec, dialect: Dialect, file_issues: list[dict]) -> Batch:
     """Decode the whole batch with exact error positions, then parse the UTF-8 with polars."""
     names = fspec.names
-    payload, bad = decode_utf8(chunk.data, dialect.codec, chunk.starts)
+    text, bad = decode_marked(chunk.data, dialect.codec, chunk.starts.tolist())
+    payload = text.encode("utf-8")
+    del text  # the UTF-8 payload is all we need from here on
     try:
         frame = _parse_utf8(payload, names, dialect.sep, dialect.quote)
     except pl.exceptions.PolarsError:
@@ -357,10 +359,14 @@ def _fast_column(col: pa.ChunkedArray, codec: str, bad_rows: list, special: list
     if data.size and data.max() >= 0x80:
         values = pa.ListArray.from_arrays(pa.array([0, n], pa.int32()), arr.view(pa.binary()))
         raw = memoryview(pc.binary_join(values, b"\n")[0].as_buffer())  # the values with LF between them
-        seps = offs[1:-1] - offs[0] + np.arange(n - 1)  # where the LF after each value but the last is
-        encoded, spans = decode_utf8(raw, codec, seps + 1)
-        if spans:
+        try:
+            text = str(raw, codec)
+        except UnicodeDecodeError:
+            text, spans = decode_marked(bytes(raw), codec, (offs[1:-1] - offs[0] + np.arange(1, n)).tolist())
+            seps = offs[1:-1] - offs[0] + np.arange(n - 1)  # where the LF after each value but the last is
             bad_rows.append(np.searchsorted(seps, np.array([s for s, _e in spans], dtype=np.int64)))
+        encoded = text.encode("utf-8")
+        del text
         utf8 = np.frombuffer(encoded, dtype=np.uint8)
         lf = np.flatnonzero(utf8 == 10)
         if lf.size != n - 1:
@@ -614,7 +620,8 @@ def _decode_fixed_chunk(chunk: _Chunk, geo: FixedGeometry, dialect: Dialect) -> 
         row = out[r, dst]
         row[np.isin(row, (0x1F, 0x0A, 0x0D))] = 0x20
         out[r, dst] = row
-    payload, bad = decode_utf8(out.tobytes(), dialect.codec, np.arange(0, out.size, out.shape[1] or 1))
+    text, bad = decode_marked(out.tobytes(), dialect.codec, list(range(0, out.size, out.shape[1] or 1)))
+    payload = text.encode("utf-8")
     frame = _parse_utf8(payload, geo.names, FIXED_SEP, None)
     records = chunk.first_record + idx
     frame = frame.with_columns(
