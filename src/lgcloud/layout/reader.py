@@ -26,6 +26,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -47,6 +48,7 @@ ISSUE_SCHEMA = {
     "message": pl.String,
 }
 FIXED_SEP = "\x1f"
+T = TypeVar("T")
 BOM = b"\xef\xbb\xbf"
 
 
@@ -711,7 +713,7 @@ def iter_batches(
     """Read ``path`` as ``fspec`` written in ``dialect``, one :class:`Batch` at a time."""
     path = Path(path)
     batches = _batches(path, fspec, dialect, batch_bytes)
-    return _prefetched(batches) if prefetch else batches
+    return prefetched(batches) if prefetch else batches
 
 
 def _batches(path: Path, fspec: FileSpec, dialect: Dialect, batch_bytes: int) -> Iterator[Batch]:
@@ -737,8 +739,9 @@ def release_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _prefetched(source: Iterator[Batch], depth: int = 1) -> Iterator[Batch]:
-    """Decode the next batch in a thread while the caller validates this one (polars releases the GIL)."""
+def prefetched(source: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """Produce the next item in a thread while the caller works on this one (polars releases the GIL): the
+    reader decodes the next batch while the validator checks this one; the export reads its next chunk."""
     q: queue.Queue = queue.Queue(maxsize=depth)
     done = object()
     stop = threading.Event()
