@@ -584,10 +584,10 @@ def _read_ahead(
         yield from (_registry(session, params | chunk, ido) for chunk in chunks)
         return
     snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+    if not re.fullmatch(r"[0-9A-F-]+", snapshot):  # SET TRANSACTION SNAPSHOT takes no bind parameter
+        raise ExportError(f"snapshot id {snapshot!r}")
     with session.get_bind().connect() as reader:  # type: ignore[union-attr]
         reader = reader.execution_options(isolation_level="REPEATABLE READ")
-        if not re.fullmatch(r"[0-9A-F-]+", snapshot):
-            raise ExportError(f"snapshot id {snapshot!r}")
         reader.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))  # first in its transaction
         reader.execute(text("SELECT set_config('lgcloud.lg_code', :lg, true)"), {"lg": params["lg"]})
         yield from prefetched(_registry(reader, params | chunk, ido) for chunk in chunks)
@@ -628,6 +628,9 @@ class _Writer:
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         for handle in self.handles.values():
             handle.close()
 
@@ -641,7 +644,7 @@ class _Writer:
         self.counts[name] += frame.height
 
     def finish(self, cursor: int) -> ExportResult:
-        self.__exit__()
+        self.close()
         req, encoder = self.req, self.encoder
         hashes = {name: jobs.file_sha256(path) for name, path in self.files.items()}
         degraded_file = None
