@@ -132,6 +132,17 @@ def test_writer_refuses_what_the_encoding_cannot_hold(mini: Layout, tmp_path: Pa
     assert "U+20BB7" in info.value.message and "2行目" in info.value.message
 
 
+def test_writer_numbers_lines_from_where_the_piece_begins(mini: Layout, tmp_path: Path) -> None:
+    from lgcloud.layout import EncodeError
+
+    frame = pl.DataFrame([dict(zip(HEADER.split(","), row(氏名=name).split(","), strict=True))
+                          for name in ("山田", "𠮷田")])
+    with pytest.raises(EncodeError) as info:
+        write_frame(frame, tmp_path / "p.csv", mini.file("people"), Dialect(encoding="cp932"), header=False,
+                    first_line=101)
+    assert "102行目" in info.value.message and info.value.detail["line"] == 102
+
+
 def test_fixed_length_without_line_ends(tmp_path: Path) -> None:
     from lgcloud.layout import Validator
 

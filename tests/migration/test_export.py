@@ -107,6 +107,27 @@ def test_an_export_in_chunks_writes_the_same_files_as_in_one(database, tenants, 
         assert many.files[name].read_bytes() == path.read_bytes(), name
 
 
+def test_an_export_written_in_chunks_names_the_line_in_the_whole_file(tmp_path: Path) -> None:
+    """A value too wide for its fixed-length field in the second row of the second chunk is reported at its line
+    in the file, with the file's name and the record's 宛名番号."""
+    from lgcloud.layout import load_layout, resolve_dialect
+
+    layout = load_layout("juki")
+    dialect = resolve_dialect(layout.dialects, "fixed-cp932")
+    names = layout.file("person").names
+    request = exporter.ExportRequest("000000", tmp_path)
+    width = next(it.fixed_width(dialect.date_style) for it in layout.file("person").items if it.name == "氏名")
+    bad = "山" * width
+    with exporter._Writer(request, layout, dialect, exporter._Encoder(dialect, "none", {})) as writer:
+        first = {n: [None] * 3 for n in names} | {"氏名": ["山田"] * 3, "宛名番号": ["1", "2", "3"]}
+        writer.write("person", pl.DataFrame(first, schema={n: pl.String for n in names}))
+        second = {n: [None] * 2 for n in names} | {"氏名": ["山田", bad], "宛名番号": ["4", "5"]}
+        with pytest.raises(EncodeError) as caught:
+            writer.write("person", pl.DataFrame(second, schema={n: pl.String for n in names}))
+    assert caught.value.message.startswith("person.dat 宛名番号 5 の5行目の「氏名」")
+    assert caught.value.detail["line"] == 5
+
+
 @pytest.fixture
 def with_gaiji(database, tenants, tmp_path: Path):  # type: ignore[no-untyped-def]
     gen = io_testing.generate_for(tmp_path / "gen", tenants.a, 100, encoding="cp932", gaiji=0.6, seed=5)

@@ -38,7 +38,7 @@ def _byte_len(col: pl.Expr, encoding: str) -> pl.Expr:
     return col.str.len_chars() + col.str.count_matches(pattern)
 
 
-def _fixed_text(df: pl.DataFrame, spec: FileSpec, dialect: Dialect) -> str:
+def _fixed_text(df: pl.DataFrame, spec: FileSpec, dialect: Dialect, first_line: int) -> str:
     widths = {it.name: it.fixed_width(dialect.date_style) for it in spec.items}
     too_long = df.with_row_index("__row").select(
         "__row", *[(_byte_len(pl.col(n).fill_null(""), dialect.encoding) > w).alias(n) for n, w in widths.items()])
@@ -46,8 +46,8 @@ def _fixed_text(df: pl.DataFrame, spec: FileSpec, dialect: Dialect) -> str:
     if bad.height:
         row = bad.row(0, named=True)
         item = next(n for n in widths if row[n])
-        raise EncodeError(f"{int(row['__row']) + 1}行目の「{item}」が固定長の幅 {widths[item]} バイトを超えます",
-                          row=int(row["__row"]) + 1, item=item)
+        line = first_line + int(row["__row"])
+        raise EncodeError(f"{line}行目の「{item}」が固定長の幅 {widths[item]} バイトを超えます", line=line, item=item)
     cols = []
     for name, width in widths.items():
         c = pl.col(name).fill_null("")
@@ -57,11 +57,13 @@ def _fixed_text(df: pl.DataFrame, spec: FileSpec, dialect: Dialect) -> str:
     return newline.join(lines.to_list()) + (newline if df.height else "")
 
 
-def render(df: pl.DataFrame, spec: FileSpec, dialect: Dialect, *, header: bool | None = None) -> str:
-    """The text of ``df`` (columns named as ``spec``'s items) in ``dialect``, before encoding."""
+def render(df: pl.DataFrame, spec: FileSpec, dialect: Dialect, *, header: bool | None = None,
+           first_line: int = 1) -> str:
+    """The text of ``df`` (columns named as ``spec``'s items) in ``dialect``, before encoding. ``first_line``:
+    the line number of the text's first line in its file, for messages (a file written in pieces)."""
     df = df.select([pl.col(n).cast(pl.String) for n in spec.names])
     if dialect.format == "fixed":
-        return _fixed_text(df, spec, dialect)
+        return _fixed_text(df, spec, dialect, first_line)
     body = _csv_text(df, dialect)
     if header if header is not None else dialect.header:
         newline = "\r\n" if dialect.line_end == "crlf" else "\n"
@@ -70,20 +72,21 @@ def render(df: pl.DataFrame, spec: FileSpec, dialect: Dialect, *, header: bool |
     return body
 
 
-def encode(text: str, dialect: Dialect) -> bytes:
+def encode(text: str, dialect: Dialect, first_line: int = 1) -> bytes:
     try:
         return text.encode(dialect.codec)
     except UnicodeEncodeError as exc:
-        line = text.count("\n", 0, exc.start) + 1
+        line = first_line + text.count("\n", 0, exc.start)
         ch = text[exc.start]
         raise EncodeError(f"{line}行目の文字「{ch}」(U+{ord(ch):04X})は {dialect.encoding} で表せません",
                           line=line, char=ch) from exc
 
 
 def write_frame(df: pl.DataFrame, out: str | Path | BinaryIO, spec: FileSpec, dialect: Dialect, *,
-                header: bool | None = None, bom: bool | None = None) -> int:
-    """Write ``df`` to a path or an open binary stream; return the number of bytes written."""
-    data = encode(render(df, spec, dialect, header=header), dialect)
+                header: bool | None = None, bom: bool | None = None, first_line: int = 1) -> int:
+    """Write ``df`` to a path or an open binary stream; return the number of bytes written. ``first_line``
+    numbers the lines in error messages when ``df`` continues a file already begun."""
+    data = encode(render(df, spec, dialect, header=header, first_line=first_line), dialect, first_line)
     if bom if bom is not None else dialect.encoding == "utf-8-sig":
         data = BOM + data
     if isinstance(out, str | Path):

@@ -640,7 +640,13 @@ class _Writer:
         spec = self.layout.file(name)
         out = mapping.from_canonical_dates(frame, spec, self.dialect)
         out = self.encoder.frame(out, self.files[name].name, FILE_KEYS[name])
-        write_frame(out, self.handles[name], spec, self.dialect, header=False, bom=False)
+        first_line = self.counts[name] + (2 if self.dialect.header and self.dialect.format != "fixed" else 1)
+        try:
+            write_frame(out, self.handles[name], spec, self.dialect, header=False, bom=False, first_line=first_line)
+        except EncodeError as exc:  # say which file and record: the line counts from the file's start
+            key = frame[FILE_KEYS[name]][exc.detail["line"] - first_line]
+            raise EncodeError(f"{self.files[name].name} {FILE_KEYS[name]} {key} の{exc.message}",
+                              **exc.detail) from exc
         self.counts[name] += frame.height
 
     def finish(self, cursor: int) -> ExportResult:
