@@ -8,16 +8,19 @@ stay open: the linked 税・国保・選挙 systems sit on LGWAN and 庁内 netw
 open a refused range for a deployment (``LGCLOUD_WEBHOOK_ALLOW_NETWORKS``, e.g. ``127.0.0.1/32`` for a
 receiver on the same host in development).
 
-Left open: a name that resolves differently between the check and the connection (DNS rebinding).
+The check is made where the connection is opened, on the addresses the name resolved to, and the
+connection goes to one of those very addresses: a name answering differently to a second lookup (DNS
+rebinding) never gets one. TLS still verifies the certificate against the name.
 """
 
 from __future__ import annotations
 
 import socket
-import time
+import typing
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
+import httpcore
 import httpx
 
 from lgcloud.errors import LgcloudError
@@ -61,15 +64,17 @@ class DestinationGuard:
         refused = any(address in n for n in REFUSED_NETWORKS if n.version == address.version)
         return refused and not any(address in n for n in self.allow if n.version == address.version)
 
-    def check(self, host: str) -> None:
-        """Raise :class:`DestinationRefused` if ``host`` is, or resolves to, a refused address. A name that
-        does not resolve passes: the connection then fails with the resolver's own error."""
-        for address in _addresses(host):
+    def check(self, host: str) -> list[Address]:
+        """The addresses ``host`` is or resolves to, or :class:`DestinationRefused` if one of them is refused.
+        A name that does not resolve gives no address: connecting to it then fails."""
+        addresses = _addresses(host)
+        for address in addresses:
             if self.refuses(address):
                 raise DestinationRefused(
                     f"配信先 {host}({address})は内部向けのアドレスのため送信しません"
                     "(運用者が LGCLOUD_WEBHOOK_ALLOW_NETWORKS で許可できます)"
                 )
+        return addresses
 
 
 def _addresses(host: str) -> list[Address]:
@@ -78,32 +83,65 @@ def _addresses(host: str) -> list[Address]:
     except ValueError:
         pass
     try:
-        return [ip_address(info[4][0].split("%")[0]) for info in socket.getaddrinfo(host, None)]
+        found = [ip_address(info[4][0].split("%")[0]) for info in socket.getaddrinfo(host, None)]
     except (socket.gaierror, UnicodeError):
         return []
+    return list(dict.fromkeys(found))  # one per address (getaddrinfo repeats it per socket type)
 
 
-#: How long a host that passed the check is not checked again (a refused one is checked every time).
-RECHECK_SECONDS = 60.0
+class _GuardedBackend(httpcore.NetworkBackend):
+    """httpcore's own sockets, opened only to an address the guard checked: the name is looked up once,
+    here, and the connection goes to the checked address (httpcore would look the name up again)."""
+
+    def __init__(self, guard: DestinationGuard) -> None:
+        self.guard = guard
+        self.inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            addresses = self.guard.check(host)
+        except DestinationRefused as exc:  # a failed connection: retried, then 配信停止, shown to the admin
+            raise httpcore.ConnectError(str(exc)) from exc
+        if not addresses:
+            raise httpcore.ConnectError(f"配信先 {host} の名前解決ができません")
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                return self.inner.connect_tcp(str(address), port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("webhooks are sent over TCP only")
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
 
 
 class GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport, checking each request's host first; a refusal is a connection error, so it is
-    recorded as a failed attempt (retries, then 配信停止) where the municipal admin sees it."""
+    """httpx's transport whose connections are opened by :class:`_GuardedBackend`. A refusal is a connection
+    error, so it is recorded as a failed attempt (retries, then 配信停止) where the municipal admin sees it."""
 
     def __init__(self, guard: DestinationGuard) -> None:
-        # TCP_NODELAY: a POST is written as headers then body; with Nagle the body waited for the ACK of
-        # the headers, which the receiver delays (tens of ms per delivery at 200 events/s).
-        super().__init__(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
-        self.guard = guard
-        self._passed: dict[str, float] = {}  # host → until when its last check holds
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
-        if self._passed.get(host, 0.0) < time.monotonic():  # not a name lookup per delivery
-            try:
-                self.guard.check(host)
-            except DestinationRefused as exc:
-                raise httpx.ConnectError(str(exc), request=request) from exc
-            self._passed[host] = time.monotonic() + RECHECK_SECONDS
-        return super().handle_request(request)
+        super().__init__()
+        # httpx builds its httpcore pool without a way to pass a network backend: the same pool, with ours
+        # (httpx is pinned; tests/linkage/test_destinations.py fails if this stops taking effect).
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=100,  # httpx's default limits
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            network_backend=_GuardedBackend(guard),
+        )
