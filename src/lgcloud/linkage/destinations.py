@@ -121,7 +121,9 @@ class _GuardedBackend(httpcore.NetworkBackend):
         raise failure
 
     def connect_unix_socket(
-        self, path: str, timeout: float | None = None,
+        self,
+        path: str,
+        timeout: float | None = None,
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         raise httpcore.ConnectError("webhooks are sent over TCP only")
