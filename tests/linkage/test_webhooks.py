@@ -8,10 +8,13 @@ from datetime import timedelta
 import pytest
 from linkage_helpers import Clerk
 from receiver import LOCAL, Receiver, running
+from sqlalchemy import select, update
 
 from lgcloud.db.base import utcnow
 from lgcloud.linkage import signing, subscriptions, webhooks
+from lgcloud.linkage.models import subscriptions as subs_table
 from lgcloud.residents.events import EventType
+from lgcloud.sealing import seal
 
 FAST = webhooks.RetryPolicy(base_seconds=10, max_seconds=60, max_attempts=3, timeout_seconds=5, destinations=LOCAL)
 
@@ -144,3 +147,31 @@ def test_bad_subscription_input_is_refused(database, tenants) -> None:
         for kwargs in ({"url": "ftp://x"}, {"url": "http://127.0.0.1/x", "event_types": ["nope"]}):
             with pytest.raises(LgcloudError):
                 subscriptions.create(session, tenants.a, name="x", actor="a", **{"url": "", **kwargs})
+
+
+def test_the_signing_secret_is_stored_sealed(database, tenants) -> None:  # type: ignore[no-untyped-def]
+    sub_id, secret = _subscribe(database, tenants.a, "https://kokuho.example.lg.jp/hook")
+    with database.session(tenants.a) as session:
+        stored = session.execute(
+            select(subs_table.c.secret).where(subs_table.c.lg_code == tenants.a, subs_table.c.sub_id == sub_id)
+        ).scalar_one()
+    assert stored.startswith("sealed:v1:") and secret not in stored
+    assert subscriptions.signing_secret(tenants.a, stored) == secret
+    assert subscriptions.signing_secret(tenants.b, stored) is None  # bound to its municipality
+
+
+def test_a_secret_sealed_under_another_key_fails_the_delivery_saying_why(database, tenants, clerk: Clerk) -> None:  # type: ignore[no-untyped-def]
+    """The deployment's LGCLOUD_SECRET_KEY changed after the subscription was made: nothing is sent unsigned,
+    the attempt fails with the reason, and the worker goes on."""
+    with running(Receiver()) as rx:
+        sub_id, rx.secret = _subscribe(database, tenants.a, rx.url)
+        resealed = seal(rx.secret, purpose=subscriptions.SECRET_PURPOSE, lg_code=tenants.a,
+                        secret_key="a-key-this-deployment-no-longer-has")
+        with database.session(tenants.a) as session:
+            session.execute(update(subs_table).where(subs_table.c.lg_code == tenants.a,
+                                                     subs_table.c.sub_id == sub_id).values(secret=resealed))
+        clerk.move_in()
+        report = webhooks.deliver_due(database, policy=FAST)
+        assert report.failed == 1 and rx.requests == 0
+    (failed,) = _deliveries(database, tenants.a, state="pending")
+    assert "LGCLOUD_SECRET_KEY" in failed["last_error"]

@@ -42,7 +42,7 @@ subscriptions = Table(
     Column("sub_id", Integer, nullable=False),
     Column("name", String(200), nullable=False),  # the linked system, e.g. 国保
     Column("url", Text, nullable=False),
-    Column("secret", String(100), nullable=False),  # whsec_…: HMAC key, shown once at creation
+    Column("secret", String(255), nullable=False),  # whsec_… HMAC key, shown once, stored sealed (lgcloud.sealing)
     Column("event_types", JSON, nullable=False),  # [] = every type
     Column("active", Boolean, nullable=False),
     Column("cursor", BigInteger, nullable=False),  # last outbox seq fanned out into deliveries

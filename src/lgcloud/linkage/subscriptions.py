@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
@@ -19,6 +20,7 @@ from lgcloud.errors import LgcloudError, NotFound
 from lgcloud.linkage import outbox, signing
 from lgcloud.linkage.catalogue import BY_TYPE
 from lgcloud.linkage.models import attempts, deliveries, subscriptions
+from lgcloud.sealing import UnreadableSecret, seal, unseal
 from lgcloud.tenancy.audit import record_audit
 
 STATES = ("pending", "delivered", "dead")
@@ -76,19 +78,19 @@ def create(
     """A new subscription and its signing secret (returned once). Starts at the head unless ``after``."""
     if not name.strip():
         raise LgcloudError("連携システム名を入力してください", code="name-required", field="name")
+    secret = signing.new_secret()
     values = {
         "lg_code": lg_code,
         "sub_id": _next_id(session, lg_code),
         "name": name.strip(),
         "url": check_url(url),
-        "secret": signing.new_secret(),
         "event_types": check_types(event_types),
         "active": True,
         "cursor": outbox.head(session, lg_code) if after is None else max(0, after),
         "created_at": utcnow(),
         "created_by": actor,
     }
-    session.execute(subscriptions.insert().values(**values))
+    session.execute(subscriptions.insert().values(**values, secret=seal_secret(lg_code, secret)))
     _audit(
         session,
         lg_code,
@@ -97,7 +99,25 @@ def create(
         values["sub_id"],
         {"name": values["name"], "url": url, "types": values["event_types"], "cursor": values["cursor"]},
     )
-    return _subscription(values), values["secret"]
+    return _subscription(values), secret
+
+
+#: The sealed webhook signing secrets (lgcloud.sealing): what they are, bound into the sealed value.
+SECRET_PURPOSE = "linkage:webhook-signing-secret"
+
+
+def seal_secret(lg_code: str, secret: str) -> str:
+    return seal(secret, purpose=SECRET_PURPOSE, lg_code=lg_code)
+
+
+@lru_cache(maxsize=1024)  # the worker opens the same few per delivery
+def signing_secret(lg_code: str, stored: str) -> str | None:
+    """A subscription's signing secret from its stored (sealed) form; None if it cannot be opened (the
+    deployment's LGCLOUD_SECRET_KEY changed since the subscription was made)."""
+    try:
+        return unseal(stored, purpose=SECRET_PURPOSE, lg_code=lg_code)
+    except UnreadableSecret:
+        return None
 
 
 def _next_id(session: Session, lg_code: str) -> int:

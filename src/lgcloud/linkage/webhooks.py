@@ -30,6 +30,7 @@ from lgcloud.db import Database
 from lgcloud.linkage import cloudevents, outbox, signing
 from lgcloud.linkage.destinations import DestinationGuard, GuardedTransport
 from lgcloud.linkage.models import attempts, deliveries, subscriptions
+from lgcloud.linkage.subscriptions import signing_secret
 from lgcloud.residents.models import outbox as outbox_table
 
 USER_AGENT = f"lgcloud-webhooks/{__version__}"
@@ -59,7 +60,7 @@ class Job:
     attempt: int  # in this round (drives the backoff and the dead state)
     ordinal: int  # ever (numbers the attempt record)
     url: str
-    secret: str
+    secret: str | None  # None: the stored secret could not be unsealed (the delivery fails, saying why)
     body: bytes
 
 
@@ -143,7 +144,17 @@ def fan_out(session: Session, lg_code: str, now: datetime, policy: RetryPolicy, 
         return []
     bodies = _bodies(session, lg_code, list({e.seq: e for _, e, _ in queued}.values()))
     return [
-        Job(lg_code, sub["sub_id"], e.seq, e.event_id, 1, tries + 1, sub["url"], sub["secret"], bodies[e.seq])
+        Job(
+            lg_code,
+            sub["sub_id"],
+            e.seq,
+            e.event_id,
+            1,
+            tries + 1,
+            sub["url"],
+            signing_secret(lg_code, sub["secret"]),
+            bodies[e.seq],
+        )
         for sub, e, tries in queued
     ]
 
@@ -250,7 +261,7 @@ def claim(session: Session, lg_code: str, now: datetime, policy: RetryPolicy) ->
             r["attempts"] + 1,
             r["tries"] + 1,
             r["url"],
-            r["secret"],
+            signing_secret(lg_code, r["secret"]),
             bodies[r["seq"]],
         )
         for r in due
@@ -266,7 +277,14 @@ def _bodies(session: Session, lg_code: str, events: list[outbox.OutboxEvent]) ->
     }
 
 
+UNREADABLE_SECRET = (
+    "署名鍵を復号できません: LGCLOUD_SECRET_KEY が連携先の作成時と異なります(連携先を作成し直してください)"
+)
+
+
 def send(client: httpx.Client, job: Job, timeout: float) -> Outcome:
+    if job.secret is None:
+        return Outcome(job, None, UNREADABLE_SECRET, 0)
     headers = {
         "content-type": cloudevents.CONTENT_TYPE,
         "user-agent": USER_AGENT,
