@@ -120,6 +120,12 @@ def test_destination_is_recognised_with_or_without_the_prefecture() -> None:
     assert handoff.destination(None, members) is None
 
 
+def test_a_name_two_members_share_sends_nothing_without_the_prefecture() -> None:
+    members = [handoff.Member("012335", "北海道", "伊達市"), handoff.Member("072133", "福島県", "伊達市")]
+    assert handoff.destination("伊達市梁川町1", members) is None
+    assert handoff.destination("福島県伊達市梁川町1", members).lg_code == "072133"  # type: ignore[union-attr]
+
+
 def test_neither_side_reads_the_other_registry(pg_database, pg_tenants) -> None:
     """Row-level security: a transaction for B sees none of A's registry, and cannot write A's inbox."""
     a, b = Clerk(pg_database, pg_tenants.a), Clerk(pg_database, pg_tenants.b)

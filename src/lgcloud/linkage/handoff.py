@@ -132,11 +132,17 @@ def group_members(database: Database, lg_code: str) -> list[Member]:
 
 
 def destination(address: str | None, members: list[Member]) -> Member | None:
-    """The member whose 都道府県+市区町村 (or 市区町村 alone) begins the 転出先住所; the longest wins."""
+    """The member whose 都道府県+市区町村 (or 市区町村 alone) begins the 転出先住所; the longest wins. When
+    the longest match names two members (伊達市 of 北海道 and of 福島県, written without the 都道府県), none:
+    a person's 転出証明書情報 goes to the wrong municipality never, to the clerk's hand at worst."""
     text = (address or "").replace(" ", "").replace("\u3000", "")
     found = [(len(f"{m.prefecture}{m.name}"), m) for m in members if text.startswith(f"{m.prefecture}{m.name}")]
     found += [(len(m.name), m) for m in members if m.name and text.startswith(m.name)]
-    return max(found, key=lambda x: x[0])[1] if found else None
+    if not found:
+        return None
+    longest = max(length for length, _ in found)
+    best = {m.lg_code: m for length, m in found if length == longest}
+    return next(iter(best.values())) if len(best) == 1 else None
 
 
 # --- 1. the source sends 転出証明書情報 ------------------------------------------------------------------
