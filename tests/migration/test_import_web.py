@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import timedelta, timezone
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import text
 
+from lgcloud.db.base import as_utc
 from lgcloud.migration import io_testing, jobs
 
 API = "/api/v1/municipalities/{}/migration"
@@ -45,6 +48,19 @@ def test_admin_imports_watches_and_downloads(login_as, tenants, generated, datab
     assert "照合一致" in admin.get(f"{API.format(tenants.a)}/jobs/{job_id}/report.html").text
     archive = zipfile.ZipFile(io.BytesIO(admin.get(f"{API.format(tenants.a)}/jobs/{job_id}/quarantine.zip").content))
     assert {"person.csv", "person.csv.reasons.csv"} <= set(archive.namelist())
+    reasons = [line for name in archive.namelist() if name.endswith(".reasons.csv")
+               for line in archive.read(name).decode("utf-8").splitlines()[1:]]
+    book = openpyxl.load_workbook(io.BytesIO(admin.get(f"{API.format(tenants.a)}/jobs/{job_id}/report.xlsx").content))
+    listed = list(book["隔離理由"].iter_rows(values_only=True))
+    assert listed[0][:5] == ("ファイル", "行", "バイト位置", "項目", "規則") and len(listed) - 1 == len(reasons) > 0
+    assert {row[0] for row in listed[1:]} <= set(job["summary"]["files"][i]["name"] for i in range(3))
+    assert ("照合", "一致") in set(book["概要"].iter_rows(values_only=True, max_col=2))
+    with database.session(tenants.a) as session:  # the uploaded copies are gone once the import is done
+        stored = jobs.get(session, tenants.a, job_id)
+    uploaded = [Path(f["path"]) for f in stored.files]
+    assert uploaded and not any(path.exists() or path.parent.exists() for path in uploaded)
+    created = as_utc(stored.created_at).astimezone(timezone(timedelta(hours=9)))  # people read Japan time
+    assert created.strftime("%Y-%m-%d %H:%M:%S") in admin.get(f"/m/{tenants.a}/migration").text
     page = admin.get(f"/m/{tenants.a}/migration/jobs/{job_id}")
     assert page.status_code == 200 and "照合結果" in page.text
     assert 'hx-trigger="every 1s"' not in page.text  # finished: no more polling
@@ -72,6 +88,21 @@ def test_export_job_gives_a_zip(login_as, tenants, generated) -> None:  # type: 
     jobs.wait(tenants.a, job_id, timeout=120)
     archive = zipfile.ZipFile(io.BytesIO(admin.get(f"{API.format(tenants.a)}/jobs/{job_id}/export.zip").content))
     assert {"person.csv", "foreign.csv", "household.csv", "manifest.json"} <= set(archive.namelist())
+    form = admin.post(f"/m/{tenants.a}/migration/export", data={"dialect": "fixed-cp932", "unencodable": "degrade",
+                                                                "csrf_token": admin.csrf_token})
+    assert form.status_code == 204, form.text
+    fixed = form.headers["HX-Redirect"].rsplit("/", 1)[-1]
+    jobs.wait(tenants.a, fixed, timeout=120)
+    archive = zipfile.ZipFile(io.BytesIO(admin.get(f"{API.format(tenants.a)}/jobs/{fixed}/export.zip").content))
+    assert {"person.dat", "foreign.dat", "household.dat"} <= set(archive.namelist())
+
+
+def test_the_forms_name_the_dialects_and_offer_the_confirmed_source_systems(login_as, tenants, database,  # type: ignore[no-untyped-def]
+                                                                          generated) -> None:
+    io_testing.load_vendor_mapping(database, tenants.a, generated.mapping)
+    page = login_as("admin").get(f"/m/{tenants.a}/migration").text
+    assert "固定長(バイト位置)・和暦(1桁元号 GYYMMDD)(fixed-cp932)" in page and ">default<" not in page
+    assert f'<option value="{io_testing.SOURCE_SYSTEM}">' in page and 'list="source-systems"' in page
 
 
 @pytest.mark.parametrize("case", ["unknown-name", "wrong-header", "empty", "bad-encoding", "no-files"])

@@ -19,7 +19,7 @@ from lgcloud.layout.validator import RULE_TITLES, ValidationResult
 
 XLSX_MAX_ROWS = 1_048_575  # one sheet's rows below the header; further errors go to more sheets
 COLUMNS_JA = {"file": "ファイル", "line": "行", "record": "レコード番号", "byte_offset": "バイト位置", "item": "項目",
-              "rule": "規則", "value": "値", "message": "内容"}
+              "rule": "規則", "rule_title": "規則の内容", "value": "値", "message": "内容"}
 
 
 def summary(result: ValidationResult) -> dict[str, Any]:
@@ -93,18 +93,22 @@ def write_xlsx(result: ValidationResult, path: Path) -> None:
     sheet.append(["ファイル", "レコード", "エラーのあるレコード", "エラー件数"])
     for f in info["files"]:
         sheet.append([f["file"], f["records"], f["records_with_errors"], f["errors"]])
-    columns = list(result.errors.columns)
-    for start in range(0, max(result.errors.height, 1), XLSX_MAX_ROWS):
-        name = "エラー" if start == 0 else f"エラー{start // XLSX_MAX_ROWS + 1}"
-        sheet = book.create_sheet(name)
-        sheet.append([COLUMNS_JA.get(c, c) for c in columns])
-        for row in result.errors.slice(start, XLSX_MAX_ROWS).iter_rows():
-            sheet.append([_xlsx_safe(v) for v in row])
+    append_frame(book, "エラー", result.errors)
     sheet = book.create_sheet("外字")
     sheet.append(["符号位置", "ベンダーコード", "対応先", "件数", "最初の行", "ファイル"])
     for g in _gaiji_summary(result):
         sheet.append([g["codepoint"], g["vendor_code"], g["mapped_to"], g["count"], g["first_line"], g["file"]])
     book.save(path)
+
+
+def append_frame(book: Any, title: str, frame: pl.DataFrame) -> None:
+    """``frame`` as sheets of an openpyxl write-only workbook, headers in Japanese (:data:`COLUMNS_JA`): one
+    sheet, or ``title``, ``title2`` … when it has more rows than a sheet holds. Nothing is left out."""
+    for start in range(0, max(frame.height, 1), XLSX_MAX_ROWS):
+        sheet = book.create_sheet(title if start == 0 else f"{title}{start // XLSX_MAX_ROWS + 1}")
+        sheet.append([COLUMNS_JA.get(c, c) for c in frame.columns])
+        for row in frame.slice(start, XLSX_MAX_ROWS).iter_rows():
+            sheet.append([_xlsx_safe(v) for v in row])
 
 
 def _xlsx_safe(value: Any) -> Any:

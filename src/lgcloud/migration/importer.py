@@ -15,6 +15,7 @@ Phases of a job (``migration_jobs.phase``), each committed before the next start
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -68,6 +69,9 @@ class ImportRequest:
     gaiji_csv: Path | None = None
     actor: str = "cli"
     batch_size: int = BATCH_SIZE
+    #: Delete the input files once the import is done and balanced: the web's uploaded copies, which would
+    #: otherwise keep every resident's record at rest twice (a failed job keeps them to be resumed).
+    discard_inputs: bool = False
 
 
 def assign_files(layout: Layout, paths: list[Path]) -> list[tuple[FileSpec, Path]]:
@@ -117,8 +121,8 @@ def prepare(db: Database, req: ImportRequest) -> jobs.Job:
     job_id = jobs.derive_job_id("import", req.lg_code, req.layout, options, [f["sha256"] for f in files])
     with db.session(req.lg_code) as session:
         return jobs.create(session, lg_code=req.lg_code, job_id=job_id, kind="import", layout=req.layout,
-                           options=options, files=files, work_dir=req.work_root / req.lg_code / job_id,
-                           actor=req.actor)
+                           options=options | {"discard_inputs": req.discard_inputs}, files=files,
+                           work_dir=req.work_root / req.lg_code / job_id, actor=req.actor)
 
 
 # ------------------------------------------------------------------------------------------ context
@@ -599,4 +603,15 @@ def _report(db: Database, ctx: _Ctx) -> None:
         jobs.update(session, lg, job_id, phase="done", state="done" if summary["balanced"] else "failed",
                     files=files, summary=summary, finished_at=utcnow(), loaded=summary["loaded"],
                     error=None if summary["balanced"] else "照合結果が一致しません(入力 ≠ 取込 + 隔離)")
+    if summary["balanced"] and job.options.get("discard_inputs"):
+        _discard_inputs(job)
     _notify(db, ctx)
+
+
+def _discard_inputs(job: jobs.Job) -> None:
+    """Remove the job's input files, and their folder once empty (the upload folder of the web)."""
+    for f in job.files:
+        path = Path(f["path"])
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty: other files are not ours to remove
+            path.parent.rmdir()

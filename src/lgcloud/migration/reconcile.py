@@ -1,16 +1,21 @@
 """Reconciliation report (照合レポート): per input file, input records = loaded + quarantined, with checksums.
 
-``report.json`` (machine) and ``report.html`` (people) go into the job's directory. The summary stored on the
-job row holds counts and checksums only — never record contents — so an operator may read it.
+``report.json`` (machine), ``report.html`` (people) and ``report.xlsx`` (the same summary and every
+quarantined record's reasons, for Excel) go into the job's directory. The summary stored on the job row holds
+counts and checksums only — never record contents — so an operator may read it.
 """
 
 from __future__ import annotations
 
 import html
 import json
+from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from lgcloud.layout import RULE_TITLES, Dialect
+from lgcloud.layout.report import append_frame
 from lgcloud.migration.jobs import Job
 
 CASCADE_TITLES = {
@@ -53,7 +58,40 @@ def write_report(job: Job, files: list[dict[str, Any]], dialect: Dialect) -> dic
               "quarantine": {f["name"]: {"file": f.get("quarantine"), "reasons": f.get("reasons")} for f in files}}
     (job.work_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     (job.work_dir / "report.html").write_text(render_html(summary), encoding="utf-8")
+    write_xlsx(summary, files, job.work_dir / "report.xlsx")
     return summary
+
+
+def write_xlsx(summary: dict[str, Any], files: list[dict[str, Any]], path: Path) -> None:
+    """概要 (per file: input = loaded + quarantined, checksums; counts per rule) and 隔離理由 (every reason of
+    every file, as in the quarantine's ``.reasons.csv``)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("概要")
+    sheet.append(["照合", "一致" if summary["balanced"] else "不一致"])
+    sheet.append(["入力", summary["records"]])
+    sheet.append(["取込", summary["loaded"]])
+    sheet.append(["隔離", summary["quarantined"]])
+    sheet.append([])
+    sheet.append(["ファイル", "種類", "入力", "取込", "隔離", "照合", "入力 SHA-256", "隔離ファイル SHA-256"])
+    for f in summary["files"]:
+        sheet.append([f["name"], f["spec"], f["records"], f["loaded"], f["quarantined"],
+                      "一致" if f["balanced"] else "不一致", f["sha256"], f.get("quarantine_sha256") or ""])
+    sheet.append([])
+    sheet.append(["ファイル", "規則", "規則の内容", "件数"])
+    for f in summary["files"]:
+        for rule, count in f["rule_counts"].items():
+            sheet.append([f["name"], rule, rule_title(rule), count])
+    reasons = [
+        pl.read_csv(f["reasons"], infer_schema=False).select(
+            pl.lit(f["name"]).alias("file"), pl.col("line").cast(pl.Int64), pl.col("byte_offset").cast(pl.Int64),
+            "item", "rule", pl.col("rule").replace_strict(RULE_TITLES | CASCADE_TITLES, default=pl.col("rule"))
+            .alias("rule_title"), "value", "message")
+        for f in files if f.get("reasons") and Path(f["reasons"]).is_file()
+    ]
+    append_frame(book, "隔離理由", pl.concat(reasons) if reasons else pl.DataFrame())
+    book.save(path)
 
 
 def render_html(summary: dict[str, Any]) -> str:

@@ -230,6 +230,17 @@ def confirmed_rows(session: Session, lg_code: str, source_system: str) -> list[G
     return list(confirmed.values())
 
 
+def source_systems(session: Session, lg_code: str) -> list[str]:
+    """The source systems the municipality has confirmed 外字 mappings of (for the migration forms)."""
+    query = (
+        select(GaijiMapping.source_system)
+        .where(GaijiMapping.lg_code == lg_code, GaijiMapping.status == MappingStatus.CONFIRMED)
+        .distinct()
+        .order_by(GaijiMapping.source_system)
+    )
+    return list(session.scalars(query))
+
+
 def load_mapping(session: Session, lg_code: str, source_system: str) -> GaijiMap:
     """The confirmed mapping of one source system, for the migration reader.
 

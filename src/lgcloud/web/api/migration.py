@@ -40,6 +40,9 @@ class UploadError(LgcloudError):
     code = "migration-upload-invalid"
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def migration_root(request: Request) -> Path:
     return Path(request.app.state.settings.data_dir) / "migration"
 
@@ -92,6 +95,7 @@ def start_import(
             encoding=encoding or None,
             source_system=source_system or None,
             actor=ctx.principal.name,
+            discard_inputs=True,
         )
         job = importer.prepare(ctx.db, req)
     except BaseException:
@@ -266,6 +270,17 @@ def report_json(job_id: str, ctx: Ctx) -> Response:
 @router.get("/municipalities/{lg_code}/migration/jobs/{job_id}/report.html")
 def report_html(job_id: str, ctx: Ctx) -> Response:
     return _report_file(ctx, load_job(ctx, job_id), "report.html", "text/html; charset=utf-8")
+
+
+@router.get("/municipalities/{lg_code}/migration/jobs/{job_id}/report.xlsx")
+def report_xlsx(job_id: str, ctx: Ctx) -> Response:
+    """The summary and every quarantined record's reasons (with their values, so the download is audited)."""
+    job = load_job(ctx, job_id)
+    response = _report_file(ctx, job, "report.xlsx", XLSX)
+    with ctx.session() as session:
+        ctx.audit(session, "migration:report.download", target=job.job_id)
+    response.headers["content-disposition"] = f'attachment; filename="{job.job_id}-report.xlsx"'
+    return response
 
 
 def _report_file(ctx: TenantContext, job: jobs.Job, name: str, media_type: str) -> Response:

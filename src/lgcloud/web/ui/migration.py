@@ -6,7 +6,7 @@ second while the job runs. Downloads are the JSON API's routes (same session coo
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -15,6 +15,7 @@ from lgcloud.errors import LgcloudError
 from lgcloud.layout import load_layout
 from lgcloud.migration import jobs
 from lgcloud.migration.reconcile import rule_title
+from lgcloud.moji.service import source_systems
 from lgcloud.tenancy.permissions import Permission
 from lgcloud.web.api.migration import ExportIn, load_job, start_export, start_import
 from lgcloud.web.deps import TenantContext, check_csrf, tenant_access
@@ -29,9 +30,20 @@ def _page(request: Request, ctx: TenantContext, error: str | None = None, status
     layout = load_layout("juki")
     with ctx.session() as session:
         items = jobs.list_jobs(session, ctx.lg_code)
+        systems = source_systems(session, ctx.lg_code)
+    dialects = [(name, _dialect_label(spec)) for name, spec in sorted(layout.dialects.items()) if name != "default"]
     return render(request, "migration/index.html", {
-        "lg_code": ctx.lg_code, "jobs": items, "dialects": sorted(layout.dialects), "error": error,
+        "lg_code": ctx.lg_code, "jobs": items, "dialects": dialects, "default_dialect":
+        _dialect_label(layout.dialects["default"]), "source_systems": systems, "error": error,
         "files": [(f.name, f.title, ", ".join(f.match)) for f in layout.files]}, status_code=status_code)
+
+
+def _dialect_label(spec: dict[str, Any]) -> str:
+    """What a clerk recognises a source's files by: its own description, or encoding, format and header."""
+    if spec.get("description"):
+        return str(spec["description"])
+    header = "見出しあり" if spec.get("header", True) else "見出しなし"
+    return f"{spec.get('encoding', '')} の {str(spec.get('format', 'csv')).upper()}({header})"
 
 
 def _redirect(url: str) -> Response:
@@ -66,6 +78,7 @@ def export_form(
     request: Request,
     ctx: Ctx,
     encoding: Annotated[str, Form()] = "",
+    dialect: Annotated[str, Form()] = "",
     since: Annotated[str, Form()] = "",
     unencodable: Annotated[str, Form()] = "error",
     source_system: Annotated[str, Form()] = "",
@@ -73,7 +86,8 @@ def export_form(
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        body = ExportIn(encoding=encoding or None, since=int(since) if since.strip() else None,
+        body = ExportIn(dialect=dialect or None, encoding=encoding or None,
+                        since=int(since) if since.strip() else None,
                         unencodable=unencodable, source_system=source_system or None)
         job = start_export(ctx, request, body)
     except (LgcloudError, ValueError) as exc:
