@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from lgcloud.codes import juminhyo_check_digit, mynumber_check_digit
 from lgcloud.db import Database
 from lgcloud.errors import LgcloudError
+from lgcloud.residents import code_pool
 from lgcloud.residents.commands import (
     AddressInput,
     Birth,
@@ -106,6 +107,9 @@ def seed_demo_residents(database: Database, lg_code: str, n: int = 3000, seed: i
     fake = Faker("ja_JP")
     fake.seed_instance(seed)
     gen = _Gen(fake, random.Random(seed), today_jst())
+    with database.session(lg_code) as session:  # as if obtained from the CS: births take theirs from here
+        codes = {gen.numbers()["juminhyo_code"] for _ in range(max(2 * code_pool.LOW_WATERMARK, n // 5))}
+        code_pool.load(session, lg_code, sorted(codes), ACTOR.user)
     created = 0
     while created < n:
         with database.session(lg_code) as session:
@@ -162,7 +166,7 @@ def _event(kind: str, gen: _Gen, nos: list[str], setai: str, when: date, sei: tu
     if kind == "move_within":
         return MoveWithin(ido_date=day, todokede_date=filed, atena_nos=nos, address=gen.address())
     if kind == "birth" and len(nos) > 1:
-        child = gen.person(sei, gen.rng.choice("12"), "子", when)
+        child = gen.person(sei, gen.rng.choice("12"), "子", when).model_copy(update={"juminhyo_code": None})
         return Birth(ido_date=day, todokede_date=filed, to_setai_no=setai, person=child)
     if kind == "split" and len(nos) > 2:
         return HouseholdSplit(ido_date=day, todokede_date=filed, atena_nos=[nos[-1]], zokugara={nos[-1]: HEAD})

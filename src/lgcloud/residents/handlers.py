@@ -114,6 +114,9 @@ class Allocator(Protocol):
     def reserve_numbers(self, count: int) -> None:
         """A hint: exactly ``count`` numbers are about to be taken (one round trip instead of ``count``)."""
 
+    def take_juminhyo_code(self, atena_no: str) -> str | None:
+        """A 住民票コード from the pool, now given to ``atena_no``; None when the pool is empty."""
+
 
 @dataclass
 class Change:
@@ -355,6 +358,8 @@ def _entry(
             exc.detail["person_index"] = i  # which 異動者 of the form it is about
             raise
         atena_no = inp.atena_no or alloc.next_atena_no()
+        if reason == "国外転入等" and base is None:
+            inp = _with_pooled_code(inp, atena_no, alloc)
         order = i + 1 if is_new else _next_order(view, setai_no, i)
         movers[atena_no] = _new_person(
             inp,
@@ -397,6 +402,15 @@ def _check_identity(inp: PersonInput, view: RegistryView) -> Person | None:
     return rules.check_reentry_target(view.current(reentry_no), reentry_no).person
 
 
+def _with_pooled_code(inp: PersonInput, atena_no: str, alloc: Allocator) -> PersonInput:
+    """出生 and 国外転入: a person entered without a 住民票コード takes one from the pool (j870), recorded in the
+    resolved command. An empty pool does not stop the 記載: 住民票コードの職権記載 follows once codes arrive
+    (the desk warns before it runs out)."""
+    if inp.juminhyo_code:
+        return inp
+    return inp.model_copy(update={"juminhyo_code": alloc.take_juminhyo_code(atena_no)})
+
+
 def _move_in(command: MoveIn, view: RegistryView, alloc: Allocator, today: date) -> _Draft:
     reason = "国内転入" if command.origin == "domestic" else "国外転入等"
     return _entry(command, view, alloc, today, reason, command.prev_address, command.prev_postal_code)
@@ -429,6 +443,7 @@ def _birth(command: Birth, view: RegistryView, alloc: Allocator, today: date) ->
         )
         order = _next_order(view, setai_no)
     atena_no = inp.atena_no or alloc.next_atena_no()
+    inp = _with_pooled_code(inp, atena_no, alloc)
     person = _new_person(
         inp.model_copy(update={"atena_no": atena_no}),
         atena_no=atena_no,

@@ -8,6 +8,8 @@
   the row locked FOR UPDATE while a 異動 of that person is entered.
 - ``residents_households``: 世帯番号 ever issued. ``residents_counters``: per-tenant numbers
   (宛名番号, 世帯番号, 異動, outbox seq). ``residents_outbox``: domain events for linkage, gap-free seq.
+- ``residents_code_pool``: 住民票コード obtained in bulk from the CS (住基ネット), each taken once (at random)
+  for a 出生 or 国外転入 entered without one.
 """
 
 from __future__ import annotations
@@ -211,5 +213,17 @@ outbox = Table(
     PrimaryKeyConstraint("lg_code", "seq"),
 )
 
-TENANT_TABLES = ("residents_counters", "residents_households", "residents_current")
+code_pool = Table(
+    "residents_code_pool",
+    metadata,
+    _lg(),
+    Column("juminhyo_code", String(11), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_by", String(200), nullable=False),
+    Column("assigned_at", DateTime(timezone=True)),  # NULL: still in the pool
+    Column("atena_no", String(20)),  # who it was given to
+    PrimaryKeyConstraint("lg_code", "juminhyo_code"),
+)
+
+TENANT_TABLES = ("residents_counters", "residents_households", "residents_current", "residents_code_pool")
 APPEND_ONLY_TABLES = ("residents_ido", "residents_history", "residents_outbox")

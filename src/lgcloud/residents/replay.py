@@ -80,6 +80,10 @@ class MemoryRegistry:
     def reserve_numbers(self, count: int) -> None:
         """Replayed commands carry their numbers: nothing to take."""
 
+    def take_juminhyo_code(self, atena_no: str) -> str | None:
+        """A code taken from the pool is in the recorded command; one not taken stays not taken."""
+        return None
+
     def apply(self, record: Ido) -> list[Row]:
         planned = plan(parse_command(record.command), self, self, record.shori_date)
         self.idos[record.ido_id] = record

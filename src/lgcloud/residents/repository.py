@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from lgcloud.codes.checkdigits import atena_check_digit, is_assignable_atena_body
 from lgcloud.db.base import utcnow
-from lgcloud.residents import keys
+from lgcloud.residents import code_pool, keys
 from lgcloud.residents.handlers import Change
 from lgcloud.residents.model import (
     FLEX_DATE_FIELDS,
@@ -437,6 +437,9 @@ class SqlRegistry:
         setai_no = self._next_number()
         self._new_households.add(setai_no)  # nobody lives in a 世帯 just numbered
         return setai_no
+
+    def take_juminhyo_code(self, atena_no: str) -> str | None:
+        return code_pool.take(self.session, self.lg_code, atena_no)
 
     # locks ----------------------------------------------------------------------------------------
 

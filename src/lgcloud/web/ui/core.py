@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lgcloud.errors import LgcloudError
+from lgcloud.residents import code_pool
 from lgcloud.tenancy import audit, services
 from lgcloud.tenancy.models import PLATFORM_CHAIN
 from lgcloud.tenancy.permissions import Permission, Role
@@ -118,6 +119,10 @@ def municipality_home(request: Request, ctx: Annotated[TenantContext, Depends(te
         municipality = services.get_municipality(session, ctx.lg_code)
         membership = services.current_membership(session, ctx.lg_code)
         group = session.get(services.CloudGroup, membership.group_id) if membership else None
+    pool = None
+    if Permission.RESIDENT_WRITE in ctx.principal.permissions:  # who enters 出生・国外転入 is told before it runs out
+        with ctx.session() as session:
+            pool = code_pool.status(session, ctx.lg_code)
     return render(
         request,
         "home.html",
@@ -126,6 +131,8 @@ def municipality_home(request: Request, ctx: Annotated[TenantContext, Depends(te
             "group": group,
             "role_label": ROLE_LABELS.get(ctx.principal.role, ""),
             "Permission": Permission,
+            "code_pool": pool,
+            "code_pool_low_watermark": code_pool.LOW_WATERMARK,
         },
     )
 
