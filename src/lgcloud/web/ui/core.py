@@ -27,6 +27,7 @@ from lgcloud.web.deps import (
     tenant_member,
 )
 from lgcloud.web.templating import render
+from lgcloud.web.ui.audit_labels import action_label
 
 router = APIRouter(include_in_schema=False)
 
@@ -268,7 +269,8 @@ def audit_page(
         entries = audit.list_entries(session, ctx.lg_code, limit=100, before_seq=before)
         report = audit.verify_chain(session, ctx.lg_code) if verify else None
         ctx.audit(session, "audit.read", detail={"verify": verify})
-    return render(request, "audit.html", {"entries": entries, "report": report, "lg_code": ctx.lg_code})
+    return render(request, "audit.html", {"entries": entries, "report": report, "lg_code": ctx.lg_code,
+                                          "action_label": action_label})
 
 
 @router.get("/operator/", response_class=HTMLResponse)
