@@ -143,6 +143,36 @@ def test_each_municipality_is_claimed_by_one_worker_until_it_stops(pg_database: 
         second.close()
 
 
+def test_workers_share_the_municipalities_and_rebalance(pg_database: Database) -> None:
+    """A worker alone takes every municipality; once a second listens, each holds ⌈n ÷ 2⌉ by their next full
+    passes; when one stops, the other takes the rest back."""
+    from lgcloud.linkage.worker import _Claims
+
+    codes = ["012025", "013056", "182079", "182095", "183229"]
+    first = OutboxListener(pg_database)
+    first.open()
+    second = OutboxListener(pg_database)
+    try:
+        one = _Claims(first)
+        one.take(codes)
+        assert first.workers() == 1 and all(one.holds(c) for c in codes)
+        second.open()
+        two = _Claims(second)
+        two.take(codes)
+        assert first.workers() == 2 and not any(two.holds(c) for c in codes)  # all held by the first
+        one.take(codes)  # its next full pass: keeps its share (3), gives 2 back
+        two.take(codes)
+        held = [[c for c in codes if claims.holds(c)] for claims in (one, two)]
+        assert [len(h) for h in held] == [3, 2] and sorted(held[0] + held[1]) == codes
+        assert second.claim(held[0]) == set()  # the first still holds its share: no one answers twice
+        second.close()
+        one.take(codes)
+        assert all(one.holds(c) for c in codes)
+    finally:
+        first.close()
+        second.close()
+
+
 def test_two_workers_answer_a_commit_with_one_delivery_pass(pg_database: Database, pg_tenants, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from receiver import LOCAL, Receiver, running
 

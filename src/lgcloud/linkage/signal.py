@@ -42,6 +42,8 @@ def listen_url(database: Database) -> str | None:
 #: First key of the advisory locks by which a worker takes a municipality's notifications (the second is
 #: the 団体コード hashed; two codes sharing a hash just go to the same worker).
 CLAIM_NAMESPACE = 0x4C47
+#: The listener connections' application_name: how workers count each other (same role, so visible).
+WORKER_APPLICATION = "lgcloud-linkage-worker"
 
 
 class OutboxListener:
@@ -61,30 +63,49 @@ class OutboxListener:
         if self._url is None or self.listening:
             return
         try:
-            self._conn = psycopg.connect(self._url, autocommit=True)
+            self._conn = psycopg.connect(self._url, autocommit=True, application_name=WORKER_APPLICATION)
             self._conn.execute(f"LISTEN {CHANNEL}")
             self.connections += 1
         except psycopg.Error as exc:
             log.warning("outbox listener cannot connect", error=str(exc))
             self.close()
 
-    def claim(self, lg_codes: list[str]) -> set[str]:
-        """Take the notifications of these municipalities for this worker, where no other worker holds them:
-        a session advisory lock each, on this connection, so they are freed when the worker stops or the
-        connection drops. Returns those taken now."""
-        if not self.listening or not lg_codes:
+    def claim(self, lg_codes: list[str], limit: int | None = None) -> set[str]:
+        """Take the notifications of these municipalities for this worker, where no other worker holds them
+        (at most ``limit``, in the order given): a session advisory lock each, on this connection, so they
+        are freed when the worker stops or the connection drops. Returns those taken now."""
+        if not lg_codes or limit == 0:
             return set()
+        # No ORDER BY: the executor pulls the array's rows in order and stops at the LIMIT, so no lock is
+        # taken beyond it (a sort would evaluate, and lock, every row first).
+        rows = self._query(
+            "SELECT lg FROM unnest(%s::text[]) AS lg WHERE pg_try_advisory_lock(%s, hashtext(lg)) LIMIT %s",
+            [lg_codes, CLAIM_NAMESPACE, limit],
+        )
+        return {row[0] for row in rows}
+
+    def release(self, lg_codes: list[str]) -> None:
+        """Give these claims back (another worker takes them at its next full pass)."""
+        if lg_codes:
+            self._query("SELECT pg_advisory_unlock(%s, hashtext(lg)) FROM unnest(%s::text[]) AS lg",
+                        [CLAIM_NAMESPACE, lg_codes])
+
+    def workers(self) -> int:
+        """How many workers listen on this database now (this one included)."""
+        rows = self._query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND application_name = %s", [WORKER_APPLICATION])
+        return max(1, int(rows[0][0])) if rows else 1
+
+    def _query(self, sql: str, params: list[Any]) -> list[Any]:
+        if not self.listening:
+            return []
         assert self._conn is not None
         try:
-            rows = self._conn.execute(
-                "SELECT lg FROM unnest(%s::text[]) AS lg WHERE pg_try_advisory_lock(%s, hashtext(lg))",
-                [lg_codes, CLAIM_NAMESPACE],
-            ).fetchall()
+            return self._conn.execute(sql, params).fetchall()
         except psycopg.Error as exc:
             log.warning("outbox listener lost its connection", error=str(exc))
             self.close()
-            return set()
-        return {row[0] for row in rows}
+            return []
 
     def wait(self, timeout: float) -> set[str]:
         """Municipalities notified within ``timeout`` seconds (all that are pending, once one arrived)."""

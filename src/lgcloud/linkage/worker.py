@@ -101,14 +101,25 @@ class _Claims:
     """The municipalities whose notifications this worker answers. With several workers each municipality
     is claimed by one of them (advisory locks on its listener connection), so a commit starts one delivery
     pass, not one per worker; the others still take it in their full passes, and claim it at their next
-    full pass when its worker stops or loses its connection."""
+    full pass when its worker stops or loses its connection.
+
+    Each worker holds its share, ⌈municipalities ÷ workers⌉, at every full pass: a worker that started
+    alone and took every municipality gives the surplus back once others listen, and the others pick it
+    up at their next full pass (until then its notifications wait for a full pass)."""
 
     def __init__(self, listener: OutboxListener) -> None:
         self._listener, self._held, self._connection = listener, set[str](), listener.connections
 
     def take(self, lg_codes: list[str]) -> None:
         self._forget_if_reconnected()
-        self._held |= self._listener.claim(sorted(set(lg_codes) - self._held))
+        share = -(-len(set(lg_codes)) // self._listener.workers())
+        surplus = sorted(self._held)[share:]
+        if surplus:
+            self._listener.release(surplus)
+            self._held -= set(surplus)
+        if len(self._held) < share:
+            wanted = sorted(set(lg_codes) - self._held)
+            self._held |= self._listener.claim(wanted, limit=share - len(self._held))
 
     def holds(self, lg_code: str) -> bool:
         self._forget_if_reconnected()
