@@ -139,3 +139,18 @@ def test_the_clerks_home_page_warns_while_the_pool_is_low(login_as, tenants, dat
     assert "住民票コードの未使用分" not in auditor.get(f"/m/{tenants.a}/").text  # enters no 異動
     _load(database, _codes(code_pool.LOW_WATERMARK + 5), tenants.a)
     assert "住民票コードの未使用分" not in clerk.get(f"/m/{tenants.a}/").text
+
+
+def test_concurrent_entries_take_different_codes_without_waiting(pg_database: Database) -> None:
+    """異動 in flight at once: each skips the rows the others have locked (SKIP LOCKED) instead of waiting for
+    them and then finding them taken; with every code locked, the next gets none at once."""
+    _load(pg_database, _codes(2))
+    with pg_database.session(LG_CODE) as first, pg_database.session(LG_CODE) as second, \
+            pg_database.session(LG_CODE) as third:
+        for session in (second, third):
+            session.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail the test, not hang it
+        mine = code_pool.take(first, LG_CODE, "000000000000001")
+        theirs = code_pool.take(second, LG_CODE, "000000000000002")
+        assert mine and theirs and mine != theirs
+        assert code_pool.take(third, LG_CODE, "000000000000003") is None
+    assert _status(pg_database) == code_pool.PoolStatus(available=0, assigned=2)
