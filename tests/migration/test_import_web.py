@@ -50,6 +50,9 @@ def test_admin_imports_watches_and_downloads(login_as, tenants, generated, datab
     assert {"person.csv", "person.csv.reasons.csv"} <= set(archive.namelist())
     reasons = [line for name in archive.namelist() if name.endswith(".reasons.csv")
                for line in archive.read(name).decode("utf-8").splitlines()[1:]]
+    with database.session(tenants.a) as session:
+        work_dir = jobs.get(session, tenants.a, job_id).work_dir
+    assert not (work_dir / "report.xlsx").exists()  # written when first asked for, not by every import
     book = openpyxl.load_workbook(io.BytesIO(admin.get(f"{API.format(tenants.a)}/jobs/{job_id}/report.xlsx").content))
     listed = list(book["隔離理由"].iter_rows(values_only=True))
     assert listed[0][:5] == ("ファイル", "行", "バイト位置", "項目", "規則") and len(listed) - 1 == len(reasons) > 0

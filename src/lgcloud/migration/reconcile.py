@@ -1,14 +1,18 @@
 """Reconciliation report (照合レポート): per input file, input records = loaded + quarantined, with checksums.
 
-``report.json`` (machine), ``report.html`` (people) and ``report.xlsx`` (the same summary and every
-quarantined record's reasons, for Excel) go into the job's directory. The summary stored on the job row holds
-counts and checksums only — never record contents — so an operator may read it.
+``report.json`` (machine) and ``report.html`` (people) go into the job's directory when the job ends;
+``report.xlsx`` (the same summary and every quarantined record's reasons, for Excel) is written there on its
+first download (:func:`xlsx_report`: openpyxl writes ~7,000 rows/s, which an import should not wait for when
+nobody asks). The summary stored on the job row holds counts and checksums only — never record contents — so
+an operator may read it.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +62,19 @@ def write_report(job: Job, files: list[dict[str, Any]], dialect: Dialect) -> dic
               "quarantine": {f["name"]: {"file": f.get("quarantine"), "reasons": f.get("reasons")} for f in files}}
     (job.work_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     (job.work_dir / "report.html").write_text(render_html(summary), encoding="utf-8")
-    write_xlsx(summary, files, job.work_dir / "report.xlsx")
     return summary
+
+
+def xlsx_report(job: Job) -> Path | None:
+    """The job's ``report.xlsx``, written now if it is not there yet; None before the job has a report."""
+    path = job.work_dir / "report.xlsx"
+    if not path.is_file():
+        if not job.summary or not job.summary.get("files"):
+            return None
+        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        write_xlsx(job.summary, job.files, partial)
+        partial.replace(path)  # whole or not at all, also with two downloads at once
+    return path
 
 
 def write_xlsx(summary: dict[str, Any], files: list[dict[str, Any]], path: Path) -> None:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from lgcloud.db import Database
 from lgcloud.errors import LgcloudError, NotFound
-from lgcloud.migration import exporter, importer, jobs
+from lgcloud.migration import exporter, importer, jobs, reconcile
 from lgcloud.tenancy import services
 from lgcloud.tenancy.permissions import Permission
 from lgcloud.tenancy.principal import Principal
@@ -274,8 +274,11 @@ def report_html(job_id: str, ctx: Ctx) -> Response:
 
 @router.get("/municipalities/{lg_code}/migration/jobs/{job_id}/report.xlsx")
 def report_xlsx(job_id: str, ctx: Ctx) -> Response:
-    """The summary and every quarantined record's reasons (with their values, so the download is audited)."""
+    """The summary and every quarantined record's reasons (with their values, so the download is audited);
+    written on the first download."""
     job = load_job(ctx, job_id)
+    if job.kind != "import" or reconcile.xlsx_report(job) is None:
+        raise NotFound("レポートはまだありません", code="migration-not-ready")
     response = _report_file(ctx, job, "report.xlsx", XLSX)
     with ctx.session() as session:
         ctx.audit(session, "migration:report.download", target=job.job_id)
