@@ -547,7 +547,7 @@ def _write_quarantine(ctx: _Ctx, runs: list[_FileRun]) -> list[dict[str, Any]]:
         reasons = pl.concat([r.select(list(REASON_SCHEMA)).cast(REASON_SCHEMA) for r in run.reasons]).sort(
             ["line", "record"], nulls_last=False)
         reasons_path = qdir / f"{run.path.name}.reasons.csv"
-        reasons.write_csv(reasons_path)
+        reasons.write_csv(reasons_path, include_bom=True)  # Excel reads UTF-8 with a BOM as UTF-8
         files.append({**run.info, "records": run.records, "quarantined": len(records),
                       "quarantine": str(target), "quarantine_sha256": jobs.file_sha256(target),
                       "reasons": str(reasons_path), "errors": reasons.height,
