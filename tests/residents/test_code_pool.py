@@ -154,3 +154,22 @@ def test_concurrent_entries_take_different_codes_without_waiting(pg_database: Da
         assert mine and theirs and mine != theirs
         assert code_pool.take(third, LG_CODE, "000000000000003") is None
     assert _status(pg_database) == code_pool.PoolStatus(available=0, assigned=2)
+
+
+def test_the_admin_adds_codes_in_the_browser_and_through_the_api(login_as, tenants, database: Database) -> None:  # type: ignore[no-untyped-def]
+    admin = login_as("admin")
+    codes = _codes(120, seed=7)
+    bad = codes[0][:-1] + str((int(codes[0][-1]) + 1) % 10)
+    body = "\n".join([*codes[1:], bad, codes[1]]).encode("ascii")
+    page = admin.post(f"/m/{tenants.a}/juminhyo-codes", files={"file": ("codes.txt", body, "text/plain")},
+                      data={"csrf_token": admin.csrf_token})
+    assert page.status_code == 200 and "追加 119 件" in page.text and "登録済みのため省略 1 件" in page.text
+    assert f"<code>{bad}</code>" in page.text and "未使用 <strong>119</strong> 件" in page.text
+    api = f"/api/v1/municipalities/{tenants.a}/juminhyo-codes"
+    assert admin.get(api).json() == {"available": 119, "assigned": 0, "low": False}
+    again = admin.post(api, files={"file": ("codes.txt", codes[0].encode(), "text/plain")}).json()
+    assert (again["added"], again["status"]["available"]) == (1, 120)
+    empty = admin.post(api, files={"file": ("codes.txt", b"\n\n", "text/plain")})
+    assert empty.status_code == 400 and empty.json()["code"] == "code-pool-empty-file"
+    assert _status(database, tenants.a).available == 120  # the refused file changed nothing
+    assert login_as("clerk").get(api).status_code == 403  # the clerk is warned, the admin loads

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, File, Path, Query, UploadFile, status
 from pydantic import BaseModel, Field
 
-from lgcloud.residents import present, queries
+from lgcloud.errors import LgcloudError
+from lgcloud.residents import code_pool, present, queries
 from lgcloud.residents.commands import Command
 from lgcloud.residents.errors import ResidentNotFound
 from lgcloud.residents.services import Actor, record_ido
@@ -192,3 +193,55 @@ def household(ctx: Reader, setai_no: AtenaNo, at: date | None = None) -> dict[st
         "at": when.isoformat(),
         "members": [present.row_json(queries.masked(r, False)) for r in members],
     }
+
+
+# --- 住民票コードの払出し用プール ---------------------------------------------------------------------
+
+Admin = Annotated[TenantContext, Depends(tenant_access(Permission.SETTINGS_MANAGE))]
+#: A CS file of codes: 12 bytes a line, so 1 MB holds about 87,000.
+MAX_CODE_FILE = 1 << 20
+
+
+class CodePoolStatus(BaseModel):
+    available: int = Field(description="未使用の住民票コード")
+    assigned: int = Field(description="払出し済み")
+    low: bool = Field(description=f"{code_pool.LOW_WATERMARK} 件未満")
+
+
+class CodePoolLoad(BaseModel):
+    added: int
+    already: int = Field(description="プールにあったため省略")
+    invalid: list[dict[str, Any]] = Field(description="追加しなかった行 (line, value, reason)")
+    status: CodePoolStatus
+
+
+def pool_status(ctx: TenantContext) -> CodePoolStatus:
+    with ctx.session() as session:
+        pool = code_pool.status(session, ctx.lg_code)
+    return CodePoolStatus(available=pool.available, assigned=pool.assigned, low=pool.low)
+
+
+def load_codes(ctx: TenantContext, upload: UploadFile) -> CodePoolLoad:
+    """Add the codes of an uploaded CS file; a file that is not a text file of codes changes nothing."""
+    data = upload.file.read(MAX_CODE_FILE + 1)
+    if not data.strip():
+        raise LgcloudError("住民票コードのファイルが空です", code="code-pool-empty-file", status=400)
+    if len(data) > MAX_CODE_FILE:
+        raise LgcloudError("ファイルが大きすぎます(1 MB まで)", code="code-pool-file-too-large", status=413)
+    lines = data.decode("ascii", errors="replace").splitlines()
+    with ctx.session() as session:
+        report = code_pool.load(session, ctx.lg_code, lines, ctx.principal.name)
+    invalid = [{"line": line, "value": value, "reason": reason} for line, value, reason in report.invalid]
+    return CodePoolLoad(added=report.added, already=report.already, invalid=invalid, status=pool_status(ctx))
+
+
+@router.get(BASE + "/juminhyo-codes", response_model=CodePoolStatus)
+def get_code_pool(ctx: Admin) -> CodePoolStatus:
+    """How many 住民票コード are left in the pool for 出生 and 国外転入."""
+    return pool_status(ctx)
+
+
+@router.post(BASE + "/juminhyo-codes", response_model=CodePoolLoad)
+def post_code_pool(ctx: Admin, file: Annotated[UploadFile, File(description="1行に1つの住民票コード")]) -> CodePoolLoad:
+    """Add the codes of a file obtained from the CS; lines with a wrong check digit are listed, not added."""
+    return load_codes(ctx, file)

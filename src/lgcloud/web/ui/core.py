@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -15,6 +15,7 @@ from lgcloud.tenancy import audit, services
 from lgcloud.tenancy.models import PLATFORM_CHAIN
 from lgcloud.tenancy.permissions import Permission, Role
 from lgcloud.tenancy.principal import Principal
+from lgcloud.web.api.residents import load_codes, pool_status
 from lgcloud.web.deps import (
     SESSION_COOKIE,
     TenantContext,
@@ -344,3 +345,31 @@ def operator_set_status(
         services.set_municipality_status(session, lg_code=code, status=status, actor=principal.name)
     return RedirectResponse("/operator/", status_code=303)
 
+
+
+@router.get("/m/{lg_code}/juminhyo-codes", response_class=HTMLResponse)
+def code_pool_page(request: Request, ctx: Annotated[TenantContext, Depends(tenant_access(Permission.SETTINGS_MANAGE))]
+                   ) -> Response:
+    return _code_pool_page(request, ctx)
+
+
+@router.post("/m/{lg_code}/juminhyo-codes", response_class=HTMLResponse)
+def code_pool_upload(
+    request: Request,
+    ctx: Annotated[TenantContext, Depends(tenant_access(Permission.SETTINGS_MANAGE))],
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        loaded = load_codes(ctx, file)
+    except LgcloudError as exc:
+        return _code_pool_page(request, ctx, error=exc.message, status_code=exc.status)
+    return _code_pool_page(request, ctx, loaded=loaded)
+
+
+def _code_pool_page(request: Request, ctx: TenantContext, *, loaded: Any = None, error: str | None = None,
+                    status_code: int = 200) -> Response:
+    return render(request, "code_pool.html", {"lg_code": ctx.lg_code, "pool": pool_status(ctx), "loaded": loaded,
+                                              "error": error, "low_watermark": code_pool.LOW_WATERMARK},
+                  status_code=status_code)
