@@ -96,6 +96,15 @@ def test_an_empty_pool_does_not_stop_a_birth(desk: Desk, database: Database) -> 
     assert _status(database).low
 
 
+def test_a_large_cs_file_loads_in_one_go(database: Database) -> None:
+    """More codes than one statement may bind (SQLite 32,766, PostgreSQL 65,535), loaded twice."""
+    codes = _codes(70_000, seed=3)
+    assert _load(database, codes).added == len(codes)
+    again = _load(database, codes)
+    assert (again.added, again.already) == (0, len(codes))
+    assert _status(database).available == len(codes)
+
+
 def test_loading_reports_bad_lines_and_skips_codes_already_there(database: Database) -> None:
     codes = _codes(3)
     first = _load(database, codes[:2])

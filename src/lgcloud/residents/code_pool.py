@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lgcloud.codes.checkdigits import validate_juminhyo_code
@@ -59,29 +60,23 @@ def load(session: Session, lg_code: str, lines: Iterable[str], actor: str) -> Lo
             report.already += 1
         else:
             codes[code] = number
-    known = set(
-        session.scalars(
-            select(code_pool.c.juminhyo_code).where(
-                code_pool.c.lg_code == lg_code, code_pool.c.juminhyo_code.in_(list(codes))
-            )
-        )
-    ) if codes else set()  # fmt: skip
-    new = [c for c in codes if c not in known]
-    report.already += len(known)
-    if new:
+    if codes:
+        # the pool's primary key decides what is new: no IN list of tens of thousands of codes to plan
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         now = utcnow()
-        session.execute(
-            insert(code_pool),
-            [{"lg_code": lg_code, "juminhyo_code": c, "received_at": now, "received_by": actor} for c in new],
-        )
-    report.added = len(new)
+        rows = [{"lg_code": lg_code, "juminhyo_code": c, "received_at": now, "received_by": actor} for c in codes]
+        added = session.execute(
+            insert(code_pool).on_conflict_do_nothing().returning(code_pool.c.juminhyo_code), rows
+        ).all()
+        report.added = len(added)
+        report.already += len(codes) - len(added)
     record_audit(
         session,
         lg_code=lg_code,
         actor=actor,
         action="resident:code-pool:load",
-        target=f"{len(new)}",
-        detail={"added": len(new), "already": report.already, "invalid": len(report.invalid)},
+        target=f"{report.added}",
+        detail={"added": report.added, "already": report.already, "invalid": len(report.invalid)},
     )
     return report
 
