@@ -112,6 +112,21 @@ def test_move_out_elsewhere_creates_nothing(database, tenants, clerk) -> None:
         assert handoff.list_items(session, tenants.b) == []
 
 
+def test_the_municipality_the_clerk_names_wins_over_the_address(database, tenants, clerk) -> None:  # type: ignore[no-untyped-def]
+    """A 転出先 named by its 団体コード: the handoff goes there though the address text names no member; a code
+    outside the group sends nothing, even when the address names a member."""
+    first, second = clerk.move_in(), clerk.move_in("佐藤　花子", kana="サトウ　ハナコ")
+    clerk.do(MoveOut(atena_nos=[first.rows[0].atena_no], move_out_to="府中1番（住所の書き方が不十分）",
+                     move_out_to_lg_code=tenants.b))
+    clerk.do(MoveOut(atena_nos=[second.rows[0].atena_no], move_out_to="福井県越前市府中1番",
+                     move_out_to_lg_code="131032"))
+    assert handoff.scan(database, tenants.a) == 1
+    with database.session(tenants.b) as session:
+        (item,) = handoff.list_items(session, tenants.b)
+    assert item["payload"]["転出先団体コード"] == tenants.b
+    assert [p["元宛名番号"] for p in item["payload"]["異動者"]] == [first.rows[0].atena_no]
+
+
 def test_destination_is_recognised_with_or_without_the_prefecture() -> None:
     members = [handoff.Member("182095", "福井県", "越前市"), handoff.Member("182010", "福井県", "福井市")]
     assert handoff.destination("福井県越前市府中1", members).lg_code == "182095"  # type: ignore[union-attr]

@@ -60,7 +60,9 @@ def test_person_menu_lists_only_what_applies(clerk_client, municipality: str) ->
     assert "/ido/move_out_confirm" not in page and "('" not in page
 
 
-def test_reentry_is_offered_in_the_form(clerk_client, municipality: str) -> None:  # type: ignore[no-untyped-def]
+def test_reentry_is_offered_in_the_form(clerk_client, municipality: str, database) -> None:  # type: ignore[no-untyped-def]
+    from lgcloud.residents import queries
+
     base = f"/m/{municipality}/residents"
     form = move_in_form(clerk_client) | {"juminhyo_code_0": "12345678903"}
     moved_in = clerk_client.post(f"{base}/ido/move_in", data=form, follow_redirects=False)
@@ -68,7 +70,15 @@ def test_reentry_is_offered_in_the_form(clerk_client, municipality: str) -> None
     out = {"csrf_token": clerk_client.csrf_token, "move_out_to": "東京都港区1", "ido_date": "2025-05-01"}
     members = clerk_client.get(f"{base}/{atena}/ido/move_out").text
     out |= {m: "1" for m in re.findall(r'name="(member_\d+)"', members)}
-    assert clerk_client.post(f"{base}/{atena}/ido/move_out", data=out, follow_redirects=False).status_code == 303
+    named = re.findall(r'<option value="(\d{6})"', members)  # the other members of the cloud group
+    assert named and municipality not in named
+    out["move_out_to_lg_code"] = named[0]
+    moved = clerk_client.post(f"{base}/{atena}/ido/move_out", data=out, follow_redirects=False)
+    assert moved.status_code == 303
+    ido = re.search(r"done=(\d+)", moved.headers["location"])[1]  # type: ignore[index]
+    with database.session(municipality) as session:
+        record = queries.ido_records(session, municipality, [int(ido)])[int(ido)]
+    assert record.command["move_out_to_lg_code"] == named[0]  # kept for the 団体間 handoff
     again = clerk_client.post(f"{base}/ido/move_in", data=form | {"ido_date": "2025-06-01"})
     assert again.status_code == 422 and "再転入" in again.text
     assert f'name="reentry_atena_no_0" value="{atena}"' in again.text

@@ -145,6 +145,13 @@ def destination(address: str | None, members: list[Member]) -> Member | None:
     return next(iter(best.values())) if len(best) == 1 else None
 
 
+def _addressee(payload: dict[str, Any], members: list[Member]) -> Member | None:
+    """The member the clerk named by its 団体コード (none if it is not one), else the one the address names."""
+    if code := payload.get("転出先団体コード"):
+        return next((m for m in members if m.lg_code == code), None)
+    return destination(payload["転出先住所"], members)
+
+
 # --- 1. the source sends 転出証明書情報 ------------------------------------------------------------------
 
 
@@ -197,6 +204,7 @@ def certificate(session: Session, lg_code: str, ido_id: int) -> dict[str, Any] |
         "転出予定年月日": first.move_out_planned_on.isoformat() if first.move_out_planned_on else None,
         "転出先住所": first.move_out_to,
         "転出先郵便番号": first.move_out_to_postal_code,
+        "転出先団体コード": record.command.get("move_out_to_lg_code"),
         "前住所": vocabulary.address(first.address, place, katagaki=first.katagaki, postal=first.postal_code),
         "世帯主氏名": first.head_name,
         "異動者": [
@@ -256,7 +264,7 @@ def _certificates(
         if ido_id in found or event.payload.get("status") != Status.MOVED_OUT.value:
             continue
         payload = certificate(session, lg_code, ido_id)
-        member = destination(payload["転出先住所"], members) if payload else None
+        member = _addressee(payload, members) if payload else None
         if payload and member:
             found[ido_id] = (member, ido_id, payload)
     return list(found.values())

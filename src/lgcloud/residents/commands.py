@@ -133,6 +133,9 @@ class MoveOut(_Ido):
     atena_nos: list[str] = Field(min_length=1)
     move_out_to: Text = Field(min_length=1)  # 転出先住所（予定）
     move_out_to_postal_code: OptText = None
+    #: 転出先の全国地方公共団体コード, when the clerk names it: the 団体間 handoff then goes there (a member of
+    #: the same cloud group) instead of being inferred from the address text.
+    move_out_to_lg_code: str | None = Field(default=None, pattern=r"^\d{6}$")
 
 
 class MoveOutConfirm(_Ido):

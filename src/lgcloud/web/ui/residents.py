@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from lgcloud.errors import LgcloudError
+from lgcloud.linkage import handoff
 from lgcloud.residents import present, queries
 from lgcloud.residents.commands import parse_command
 from lgcloud.residents.errors import ResidentNotFound
@@ -255,6 +256,7 @@ def _form_context(ctx: TenantContext, kind: str, atena_no: str | None, values: d
         "head": HEAD,
         "latest_ido_id": latest_ido_id,
         "members_given": any(k.startswith("member_") for k in values),
+        "group_members": handoff.group_members(ctx.db, ctx.lg_code) if kind == "move_out" else [],
     }
 
 
@@ -395,6 +397,7 @@ def build_command(kind: str, atena_no: str | None, form: dict[str, str], members
             destination=form.get("destination") or "domestic",
             move_out_to=form.get("move_out_to", "").strip(),
             move_out_to_postal_code=_opt(form, "move_out_to_postal_code"),
+            move_out_to_lg_code=_opt(form, "move_out_to_lg_code"),
         )
     elif kind == "move_out_confirm":
         data.update(atena_no=atena_no, move_in_date=_opt(form, "move_in_date"), confirmed_to=_opt(form, "confirmed_to"))
