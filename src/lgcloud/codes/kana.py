@@ -95,7 +95,8 @@ def fold_kana(text: str) -> str:
     Ignores: hiragana/katakana, full/half width, spaces, 清音/濁音/半濁音 (ガ→カ, パ→ハ), ヂ/ジ, ヅ/ズ, ワ/ハ,
     オ/ヲ, ヴ forms (ヴァ→バ…), small/large kana (ッ/ツ, ャ/ヤ), long vowels (ー and dash variants, オ段+ウ).
     """
-    s = unicodedata.normalize("NFKC", text).translate(_HIRAGANA_TO_KATAKANA)
+    # NFC after the script change: hiragana ゐ + ゛ has no composed form, katakana ヸ has (and is a ヴ form)
+    s = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", text).translate(_HIRAGANA_TO_KATAKANA))
     s = _expand_iteration_marks(s)
     s = _VU_PATTERN.sub(lambda m: _VU_FORMS[m.group()], s)
     s = s.translate(_SOUND_ALIKE).translate(_UNVOICED)
