@@ -166,6 +166,9 @@ def test_workers_share_the_municipalities_and_rebalance(pg_database: Database) -
         assert [len(h) for h in held] == [3, 2] and sorted(held[0] + held[1]) == codes
         assert second.claim(held[0]) == set()  # the first still holds its share: no one answers twice
         second.close()
+        deadline = time.monotonic() + 10  # the closed session's backend leaves pg_stat_activity a moment later
+        while first.workers() != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
         one.take(codes)
         assert all(one.holds(c) for c in codes)
     finally:
