@@ -32,8 +32,12 @@ CASCADE_TITLES = {
 }
 
 
+#: Every rule's Japanese title: the validator's and the import's own (cascade) rules.
+TITLES = RULE_TITLES | CASCADE_TITLES
+
+
 def rule_title(rule: str) -> str:
-    return RULE_TITLES.get(rule) or CASCADE_TITLES.get(rule, rule)
+    return TITLES.get(rule, rule)
 
 
 def summarise(job: Job, files: list[dict[str, Any]]) -> dict[str, Any]:
@@ -101,7 +105,7 @@ def write_xlsx(summary: dict[str, Any], files: list[dict[str, Any]], path: Path)
     reasons = [
         pl.read_csv(f["reasons"], infer_schema=False).select(
             pl.lit(f["name"]).alias("file"), pl.col("line").cast(pl.Int64), pl.col("byte_offset").cast(pl.Int64),
-            "item", "rule", pl.col("rule").replace_strict(RULE_TITLES | CASCADE_TITLES, default=pl.col("rule"))
+            "item", "rule", pl.col("rule").replace_strict(TITLES, default=pl.col("rule"))
             .alias("rule_title"), "value", "message")
         for f in files if f.get("reasons") and Path(f["reasons"]).is_file()
     ]
