@@ -346,7 +346,6 @@ def operator_set_status(
     return RedirectResponse("/operator/", status_code=303)
 
 
-
 @router.get("/m/{lg_code}/juminhyo-codes", response_class=HTMLResponse)
 def code_pool_page(request: Request, ctx: Annotated[TenantContext, Depends(tenant_access(Permission.SETTINGS_MANAGE))]
                    ) -> Response:
@@ -370,6 +369,7 @@ def code_pool_upload(
 
 def _code_pool_page(request: Request, ctx: TenantContext, *, loaded: Any = None, error: str | None = None,
                     status_code: int = 200) -> Response:
-    return render(request, "code_pool.html", {"lg_code": ctx.lg_code, "pool": pool_status(ctx), "loaded": loaded,
+    pool = loaded.status if loaded is not None else pool_status(ctx)  # a load reports the pool it left
+    return render(request, "code_pool.html", {"lg_code": ctx.lg_code, "pool": pool, "loaded": loaded,
                                               "error": error, "low_watermark": code_pool.LOW_WATERMARK},
                   status_code=status_code)
