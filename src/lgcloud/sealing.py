@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from lgcloud.config import get_settings
 from lgcloud.errors import LgcloudError
 
 PREFIX = "sealed:v1:"
@@ -40,11 +41,7 @@ def _cipher(secret_key: str) -> AESGCM:
 
 
 def _key(secret_key: str | None) -> str:
-    if secret_key is not None:
-        return secret_key
-    from lgcloud.config import get_settings
-
-    return get_settings().secret_key
+    return secret_key if secret_key is not None else get_settings().secret_key
 
 
 def _context(purpose: str, lg_code: str) -> bytes:
