@@ -84,21 +84,24 @@ def test_differential_export_by_cursor(database, tenants, tmp_path: Path) -> Non
 @pytest.mark.parametrize("dialect", [None, "fixed-cp932"])
 def test_an_export_in_chunks_writes_the_same_files_as_in_one(database, tenants, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                              dialect) -> None:
-    """Memory holds one chunk of persons: cutting the municipality into 7-person chunks changes no byte, for 全件
-    and 差分, and progress is reported after every chunk up to the number of persons."""
+    """Memory holds one chunk of persons and one range of 世帯: cutting the municipality into 7-person chunks and
+    4-世帯 ranges changes no byte, for 全件 and 差分, progress is reported after every chunk up to the number of
+    persons, and the members kept on disk for the household file are gone afterwards."""
     gen = io_testing.generate_for(tmp_path / "gen", tenants.a, 60, dialect=dialect, gaiji=0.3, seed=11)
     _load(database, tenants.a, gen, tmp_path / "w", dialect=dialect)
     options = {"dialect": dialect, "unencodable": "vendor", "source_system": io_testing.SOURCE_SYSTEM}
     whole = io_testing.export_to(database, tenants.a, tmp_path / "whole", **options)
     seen: list[tuple[int, int]] = []
     chunked = exporter.export(database, exporter.ExportRequest(
-        tenants.a, tmp_path / "chunked", chunk_persons=7, **options), progress=lambda done, total: seen.append(
-            (done, total)))
+        tenants.a, tmp_path / "chunked", chunk_persons=7, household_range=4, **options),
+        progress=lambda done, total: seen.append((done, total)))
     assert len(seen) > 2 and [done for done, _ in seen] == sorted({done for done, _ in seen})
     assert seen[-1][0] == seen[-1][1] and all(total == seen[-1][1] for _, total in seen)
     for name, path in whole.files.items():
         assert chunked.files[name].read_bytes() == path.read_bytes(), name
-    assert chunked.counts == whole.counts
+    assert chunked.counts == whole.counts and chunked.counts["household"] > 3 * 4
+    assert sorted(p.name for p in (tmp_path / "chunked").iterdir()) == sorted(
+        p.name for p in (tmp_path / "whole").iterdir())
     since = whole.cursor - 9
     one = io_testing.export_to(database, tenants.a, tmp_path / "d1", since=since, **options)
     many = io_testing.export_to(database, tenants.a, tmp_path / "d7", since=since, chunk_persons=7, **options)
@@ -160,3 +163,26 @@ def test_unencodable_character_written_as_the_vendors_gaiji_code(database, tenan
     assert bytes.fromhex("F04A") in result.files["person"].read_bytes()
     listed = pl.read_csv(result.degraded_file)
     assert set(listed["how"]) == {"外字コード"}
+
+
+def test_a_chunk_reads_its_ido_records_by_span_when_dense_else_by_list() -> None:
+    dense, sparse = pl.Series([5, 7, 6, 9]), pl.Series([3, 900, 41])
+    assert exporter._ido_params(True, dense) == {"ido_lo": 5, "ido_hi": 9}
+    assert exporter._ido_params(True, sparse) == {"ido_ids": [3, 41, 900]}
+    assert exporter._ido_params(True, pl.Series([], dtype=pl.Int64)) == {}
+    assert exporter._ido_params(False, sparse) == {}  # SQLite: a subquery
+
+
+def test_reading_ido_records_by_list_writes_the_same_files(pg_database, pg_tenants, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list form (a registry whose 異動 numbers are spread over years) gives the records the span does."""
+    gen = io_testing.generate_for(tmp_path / "gen", pg_tenants.a, 40, gaiji=0.3, seed=5)
+    _load(pg_database, pg_tenants.a, gen, tmp_path / "w")
+    options = {"unencodable": "vendor", "source_system": io_testing.SOURCE_SYSTEM, "chunk_persons": 9}
+    span = io_testing.export_to(pg_database, pg_tenants.a, tmp_path / "span", **options)
+    real = exporter._ido_params
+    monkeypatch.setattr(exporter, "_ido_params", lambda pg, ids: {"ido_ids": ids.sort().to_list()} if pg else real(
+        pg, ids))
+    listed = io_testing.export_to(pg_database, pg_tenants.a, tmp_path / "list", **options)
+    for name, path in span.files.items():
+        assert listed.files[name].read_bytes() == path.read_bytes(), name

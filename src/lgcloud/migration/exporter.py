@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
@@ -39,6 +41,8 @@ from lgcloud.migration.staging import is_postgresql
 UNENCODABLE = ("error", "degrade", "vendor")
 #: Persons per chunk: an export holds one chunk's history rows in memory, never the whole municipality's.
 CHUNK_PERSONS = 25_000
+#: 世帯 per range of the household file, written one range at a time with its members read back from disk.
+HOUSEHOLD_RANGE = 100_000
 
 
 def _type_name(t: object) -> str:
@@ -79,6 +83,7 @@ class ExportRequest:
     source_system: str | None = None
     actor: str = "cli"
     chunk_persons: int = CHUNK_PERSONS
+    household_range: int = HOUSEHOLD_RANGE
 
 
 @dataclass
@@ -101,6 +106,10 @@ COPY_CSV = "FORMAT csv, HEADER true, DELIMITER E'\\x01', QUOTE E'\\x02'"
 
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")  # a bind parameter, never a ``::`` cast
+
+
+def _dialect(source: Session | Connection) -> str:
+    return (source.connection() if isinstance(source, Session) else source).dialect.name
 
 
 def _frame(source: Session | Connection, sql: str, params: dict[str, Any]) -> pl.DataFrame:
@@ -154,20 +163,36 @@ def _in_chunk(column: str, params: dict[str, Any]) -> str:
     )
 
 
-def _history_sql(params: dict[str, Any]) -> str:
-    cols = ", ".join(f"h.{n}" for n, _ in STAGING_PERSON_COLUMNS + STAGING_FOREIGN_COLUMNS)
+HISTORY_COLUMNS = "h.atena_no, h.rireki_no, h.ido_id, " + ", ".join(
+    f"h.{n}" for n, _ in STAGING_PERSON_COLUMNS + STAGING_FOREIGN_COLUMNS
+)
+
+
+def _history_sql(params: dict[str, Any], columns: str = HISTORY_COLUMNS) -> str:
     where = "h.lg_code = :lg" + (" AND h.ido_id > :since" if params.get("since") is not None else "")
-    return f"SELECT h.atena_no, h.rireki_no, h.ido_id, {cols} FROM residents_history h WHERE {where}" + _in_chunk(
-        "h.atena_no", params
-    )
+    return f"SELECT {columns} FROM residents_history h WHERE {where}" + _in_chunk("h.atena_no", params)
 
 
-def _ido_sql(since: int | None) -> str:
-    where = "lg_code = :lg" + (" AND ido_id > :since" if since is not None else "")
-    return (
-        f"SELECT ido_id, reason AS ido_reason, ido_date, ido_date_text, shori_date, todokede_date, notice_date "
-        f"FROM residents_ido WHERE {where}"
-    )
+def _ido_sql(params: dict[str, Any]) -> str:
+    """The 異動 records of one chunk's history rows, chosen by the parameters :func:`_ido_params` set."""
+    cols = "ido_id, reason AS ido_reason, ido_date, ido_date_text, shori_date, todokede_date, notice_date"
+    if "ido_ids" in params:
+        return f"SELECT {cols} FROM residents_ido WHERE lg_code = :lg AND ido_id = ANY(CAST(:ido_ids AS bigint[]))"
+    if "ido_lo" in params:
+        return f"SELECT {cols} FROM residents_ido WHERE lg_code = :lg AND ido_id BETWEEN :ido_lo AND :ido_hi"
+    return f"SELECT {cols} FROM residents_ido WHERE lg_code = :lg AND ido_id IN ({_history_sql(params, 'h.ido_id')})"
+
+
+def _ido_params(postgresql: bool, ido_ids: pl.Series) -> dict[str, Any]:
+    """How :func:`_ido_sql` reads a chunk's 異動 records on PostgreSQL: the span of their numbers when it is
+    dense (a migrated municipality: one index range, the rows outside it dropped by the join), else the
+    list (one index lookup each, ~3.5 µs). SQLite, without array parameters, takes a subquery."""
+    if not postgresql or ido_ids.len() == 0:
+        return {}
+    lo, hi = int(ido_ids.min()), int(ido_ids.max())  # type: ignore[arg-type]
+    if hi - lo < 4 * ido_ids.len():
+        return {"ido_lo": lo, "ido_hi": hi}
+    return {"ido_ids": ido_ids.sort().to_list()}
 
 
 def _extras_sql(params: dict[str, Any]) -> str:
@@ -206,15 +231,19 @@ def _chunks(session: Session, lg_code: str, size: int) -> tuple[list[tuple[str |
     return list(zip([None, *cuts], [*cuts, None], strict=True)), persons
 
 
-def _registry(session: Session | Connection, params: dict[str, Any], ido: pl.DataFrame) -> pl.DataFrame:
+def _registry(session: Session | Connection, params: dict[str, Any]) -> pl.DataFrame:
     """One chunk's history rows with their 異動 record, ``latest``, the current row's 世帯 and status
     (``current_*``) and the kept items (``x_*``), by 宛名番号 and 履歴番号.
 
     Single-table reads joined and sorted here: one SQL join of them makes PostgreSQL hash and sort the wide
-    history rows. The 異動 records (``ido``, narrow) are read once for all chunks. Sorting here is by code
-    point, as the ``C`` collations do; 宛名番号 are digits, which every collation orders the same way.
+    history rows. Only the chunk's 異動 records are read, so memory does not grow with the municipality.
+    Sorting here is by code point, as the ``C`` collations do; 宛名番号 are digits, which every collation
+    orders the same way.
     """
     hist = _typed(_frame(session, _history_sql(params), params))
+    postgresql = _dialect(session) == "postgresql"
+    chosen = params | _ido_params(postgresql, hist["ido_id"].unique())
+    ido = _typed(_frame(session, _ido_sql(chosen), chosen))
     current = _frame(session, _current_sql(params), params)
     extras = _frame(session, _extras_sql(params), params)
     reg = hist.join(ido, on="ido_id", how="inner", maintain_order="left")
@@ -280,15 +309,65 @@ def _members(reg: pl.DataFrame) -> pl.DataFrame:
     return reg.filter(resident).select(pl.col("current_setai_no").alias("setai_no"), *MEMBER_COLUMNS)
 
 
-def _households_from(session: Session, members: pl.DataFrame, params: dict[str, Any]) -> pl.DataFrame:
-    """The rows of :func:`_household_sql` for a full export, the members taken from the registry rows read.
+class _MemberSpill:
+    """The resident members met in the person chunks, kept on disk by 世帯番号 range until the household file
+    is written range by range: memory holds one range of 世帯, never the whole municipality.
 
-    The same rows: each 世帯 with its members' current rows (current status 住民); joining the whole
-    history again in SQL cost PostgreSQL a second pass over it and a hash of the members.
+    The ranges are cut and read by code point (``COLLATE "C"``; SQLite compares bytes), the order in which
+    polars sorts and assigns the members, so a member always lands in its 世帯's range whatever the
+    database's collation. Joining the members to their 世帯 here rather than in SQL spares PostgreSQL a
+    second pass over the history.
     """
-    households = _frame(session, HOUSEHOLDS_SQL, params)
-    rows = households.join(members, on="setai_no", how="left", maintain_order="left")
-    return _sorted_households(session, rows.select("setai_no", *MEMBER_COLUMNS, "x_household"))
+
+    def __init__(self, session: Session, lg_code: str, folder: Path, size: int) -> None:
+        self.postgresql = is_postgresql(session)
+        self.cuts = _household_cuts(session, lg_code, size, self._collate)
+        self.paths = [folder / f"members-{i}.arrows" for i in range(len(self.cuts) + 1)]
+        self._writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
+        self._schema: pa.Schema | None = None
+
+    @property
+    def _collate(self) -> str:
+        return ' COLLATE "C"' if self.postgresql else ""
+
+    def add(self, members: pl.DataFrame) -> None:
+        members = members.filter(pl.col("setai_no").is_not_null())
+        ranges = pl.Series(self.cuts, dtype=pl.String).search_sorted(members["setai_no"], side="right")
+        parts = members.with_columns(ranges.alias("__range")).partition_by("__range", as_dict=True, include_key=False)
+        for (i,), part in parts.items():
+            table = part.to_arrow()
+            self._schema = self._schema or table.schema
+            if i not in self._writers:
+                self._writers[i] = pa.ipc.new_stream(str(self.paths[i]), self._schema)
+            self._writers[i].write_table(table.cast(self._schema))
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+    def households(self, session: Session, params: dict[str, Any]) -> Iterator[pl.DataFrame]:
+        """Each range's 世帯 with their members (the rows :func:`_household_sql` gives), in order."""
+        self.close()
+        empty = pl.DataFrame(schema={"setai_no": pl.String, **{n: pl.String for n in MEMBER_COLUMNS}})
+        bounds = zip([None, *self.cuts], [*self.cuts, None], strict=True)
+        for path, (lo, hi) in zip(self.paths, bounds, strict=True):
+            bound = params | {"lo": lo, "hi": hi}
+            households = _frame(session, HOUSEHOLDS_SQL + _in_chunk(f"hh.setai_no{self._collate}", bound), bound)
+            members = pl.read_ipc_stream(path) if path.exists() else empty
+            rows = households.join(members, on="setai_no", how="left", maintain_order="left")
+            yield _sorted_households(session, rows.select("setai_no", *MEMBER_COLUMNS, "x_household"))
+
+
+def _household_cuts(session: Session, lg_code: str, size: int, collate: str) -> list[str]:
+    """The first 世帯番号 of every range after the first, by code point."""
+    return list(session.execute(
+        text(f"""SELECT setai_no FROM (
+                   SELECT setai_no, ROW_NUMBER() OVER (ORDER BY setai_no{collate}) AS n
+                   FROM residents_households WHERE lg_code = :lg) t
+                 WHERE n > 1 AND (n - 1) % :size = 0 ORDER BY n"""),
+        {"lg": lg_code, "size": size},
+    ).scalars())
 
 
 def _sorted_households(session: Session, rows: pl.DataFrame) -> pl.DataFrame:
@@ -535,14 +614,21 @@ def export(db: Database, req: ExportRequest, progress: ExportProgress | None = N
                 text("SELECT COALESCE(MAX(ido_id), 0) FROM residents_ido WHERE lg_code = :lg"), params
             ).scalar_one()
         )
-        with _Writer(req, layout, dialect, encoder) as writer:
-            members = _person_chunks(session, params, writer, tenant, progress, req.chunk_persons)
+        spec = layout.file("household")
+        with _Writer(req, layout, dialect, encoder) as writer, tempfile.TemporaryDirectory(
+            dir=req.out, prefix=".members-"
+        ) as folder:
             # a 差分 export reads the changed households' members in SQL: not all are among the changed rows
-            if req.since is None:
-                households = _households_from(session, members, params)
-            else:
-                households = _households(session, params, "since")
-            writer.write("household", household_items(households, layout.file("household")))
+            spill = None if req.since is not None else _MemberSpill(session, req.lg_code, Path(folder),
+                                                                    req.household_range)
+            try:
+                _person_chunks(session, params, writer, tenant, progress, req.chunk_persons, spill)
+                parts = [_households(session, params, "since")] if spill is None else spill.households(session, params)
+                for households in parts:
+                    writer.write("household", household_items(households, spec))
+            finally:
+                if spill is not None:
+                    spill.close()
             return writer.finish(cursor)
 
 
@@ -553,35 +639,32 @@ def _person_chunks(
     tenant: mapping.Tenant,
     progress: ExportProgress | None,
     size: int,
-) -> pl.DataFrame:
-    """Write the person and 外国人 files chunk by chunk; return the household members met on the way."""
-    ido = _typed(_frame(session, _ido_sql(params.get("since")), params))
+    spill: _MemberSpill | None,
+) -> None:
+    """Write the person and 外国人 files chunk by chunk, handing the household members met to ``spill``."""
     ranges, persons = _chunks(session, params["lg"], size)
-    members = []
-    for done, reg in enumerate(_read_ahead(session, params, ranges, ido), start=1):
+    for done, reg in enumerate(_read_ahead(session, params, ranges), start=1):
         if reg.height:
             person, foreign = person_items(reg, writer.layout, tenant)
             writer.write("person", person)
             writer.write("foreign", foreign)
-            members.append(_members(reg))
+            if spill is not None:
+                spill.add(_members(reg))
         del reg
         release_memory()  # the allocators would keep each chunk's peak and grow with the next
         if progress:
             progress(min(done * size, persons), persons)
-    if not members:
-        return pl.DataFrame(schema={"setai_no": pl.String, **{n: pl.String for n in MEMBER_COLUMNS}})
-    return pl.concat(members, how="vertical_relaxed")
 
 
 def _read_ahead(
-    session: Session, params: dict[str, Any], ranges: list[tuple[str | None, str | None]], ido: pl.DataFrame
+    session: Session, params: dict[str, Any], ranges: list[tuple[str | None, str | None]]
 ) -> Iterator[pl.DataFrame]:
     """Each chunk's registry rows, in order. On PostgreSQL a second connection on the export's snapshot reads
     the next chunk while this one is derived and written: PostgreSQL producing the rows (a core's worth)
     overlaps the work here. SQLite reads in line."""
     chunks = ({"lo": lo, "hi": hi} for lo, hi in ranges)
     if not is_postgresql(session):
-        yield from (_registry(session, params | chunk, ido) for chunk in chunks)
+        yield from (_registry(session, params | chunk) for chunk in chunks)
         return
     snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
     if not re.fullmatch(r"[0-9A-F-]+", snapshot):  # SET TRANSACTION SNAPSHOT takes no bind parameter
@@ -590,7 +673,7 @@ def _read_ahead(
         reader = reader.execution_options(isolation_level="REPEATABLE READ")
         reader.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))  # first in its transaction
         reader.execute(text("SELECT set_config('lgcloud.lg_code', :lg, true)"), {"lg": params["lg"]})
-        yield from prefetched(_registry(reader, params | chunk, ido) for chunk in chunks)
+        yield from prefetched(_registry(reader, params | chunk) for chunk in chunks)
 
 
 def _reverse_gaiji(session: Session, req: ExportRequest) -> dict[str, str]:
