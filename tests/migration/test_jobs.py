@@ -177,3 +177,21 @@ def test_a_second_runner_of_the_same_job_is_refused(database, tenants, source, t
     with database.session(tenants.a) as session:
         assert jobs.get(session, tenants.a, job.job_id).state == "queued"  # not marked failed
     assert jobs.run_job(database, tenants.a, job.job_id).state == "done"
+
+
+def test_a_folder_is_archived_once_with_every_file_and_no_partial_left(tmp_path: Path) -> None:
+    import zipfile
+
+    folder = tmp_path / "export"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "person.csv").write_bytes("宛名番号\r\n".encode("cp932"))
+    (folder / "sub" / "manifest.json").write_text("{}", encoding="utf-8")
+    target = jobs.archive(folder, tmp_path / "export.zip")
+    with zipfile.ZipFile(target) as archive:
+        assert sorted(archive.namelist()) == ["person.csv", "sub/manifest.json"]
+        assert archive.read("person.csv") == "宛名番号\r\n".encode("cp932")
+    (folder / "late.csv").write_text("x", encoding="utf-8")
+    assert jobs.archive(folder, target) == target  # written once: a second download serves the same file
+    with zipfile.ZipFile(target) as archive:
+        assert "late.csv" not in archive.namelist()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export", "export.zip"]

@@ -793,6 +793,9 @@ def run_export_job(db: Database, lg_code: str, job_id: str, progress: jobs.Progr
                 progress(jobs.get(session, lg_code, job_id))
 
     result = export(db, req, progress=step)
+    with db.session(lg_code) as session:
+        jobs.update(session, lg_code, job_id, phase="archive")
+    jobs.archive(req.out, job.work_dir / "export.zip")  # in the job, with its progress: a download is instant
     summary = {
         "cursor": result.cursor,
         "counts": result.counts,

@@ -9,10 +9,8 @@ seeing counts only.
 
 from __future__ import annotations
 
-import io
 import shutil
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -156,25 +154,15 @@ def load_job(ctx: TenantContext, job_id: str) -> jobs.Job:
         return jobs.get(session, ctx.lg_code, job_id)
 
 
-def zip_dir(folder: Path) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.write(path, path.relative_to(folder).as_posix())
-    return buffer.getvalue()
-
-
 def download_dir(ctx: TenantContext, job: jobs.Job, sub: str, action: str) -> Response:
+    """The job's ``sub`` folder as a ZIP: the export job wrote it; the quarantine's is written on first download."""
     folder = job.work_dir / sub
     if job.state != "done" or not folder.is_dir():
         raise NotFound("ダウンロードできるファイルはまだありません", code="migration-not-ready")
+    archive = jobs.archive(folder, job.work_dir / f"{sub}.zip")
     with ctx.session() as session:
         ctx.audit(session, action, target=job.job_id)
-    name = f"{job.job_id}-{sub}.zip"
-    return Response(
-        zip_dir(folder), media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return FileResponse(archive, media_type="application/zip", filename=f"{job.job_id}-{sub}.zip")
 
 
 # ------------------------------------------------------------------------------------------ routes
