@@ -36,7 +36,7 @@ from lgcloud.migration import io_mapping as mapping
 from lgcloud.migration import jobs
 from lgcloud.migration.export_extras import apply_extras
 from lgcloud.migration.models import STAGING_FOREIGN_COLUMNS, STAGING_PERSON_COLUMNS
-from lgcloud.migration.staging import is_postgresql
+from lgcloud.migration.staging import is_postgresql, read_frame
 
 UNENCODABLE = ("error", "degrade", "vendor")
 #: Persons per chunk: an export holds one chunk's history rows in memory, never the whole municipality's.
@@ -100,41 +100,8 @@ class ExportResult:
 # ------------------------------------------------------------------------------------------ reading
 
 
-#: CSV with control characters as delimiter and quote: the kept items (JSON) and addresses are full of '"' and
-#: ',', which PostgreSQL would quote and double and the reader undo (extras at 200k: 0.45 → 0.28 s CPU each side).
-COPY_CSV = "FORMAT csv, HEADER true, DELIMITER E'\\x01', QUOTE E'\\x02'"
-
-
-_PARAM = re.compile(r"(?<![:\w]):(\w+)")  # a bind parameter, never a ``::`` cast
-
-
 def _dialect(source: Session | Connection) -> str:
     return (source.connection() if isinstance(source, Session) else source).dialect.name
-
-
-def _frame(source: Session | Connection, sql: str, params: dict[str, Any]) -> pl.DataFrame:
-    """A query's rows as string columns (COPY TO on PostgreSQL; the cursor on SQLite)."""
-    connection = source.connection() if isinstance(source, Session) else source
-    if connection.dialect.name == "postgresql":
-        import io
-
-        from psycopg import sql as pgsql
-
-        raw = connection.connection.driver_connection
-        bound = _PARAM.sub(lambda m: pgsql.Literal(params.get(m.group(1))).as_string(raw), sql)
-        buffer = io.BytesIO()  # one copy of each row (a list of bytes and a join made two)
-        with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT ({COPY_CSV})") as copy:
-            for block in copy:
-                buffer.write(block)
-        if not buffer.tell():
-            return pl.DataFrame()
-        buffer.seek(0)
-        return pl.read_csv(buffer, infer_schema=False, separator="\x01", quote_char="\x02")
-    result = source.execute(text(sql), params)
-    columns = list(result.keys())
-    rows = result.fetchall()
-    data = {c: [None if r[i] is None else str(r[i]) for r in rows] for i, c in enumerate(columns)}
-    return pl.DataFrame(data, schema={c: pl.String for c in columns})
 
 
 def _typed(frame: pl.DataFrame) -> pl.DataFrame:
@@ -240,12 +207,12 @@ def _registry(session: Session | Connection, params: dict[str, Any]) -> pl.DataF
     Sorting here is by code point, as the ``C`` collations do; 宛名番号 are digits, which every collation
     orders the same way.
     """
-    hist = _typed(_frame(session, _history_sql(params), params))
+    hist = _typed(read_frame(session, _history_sql(params), params))
     postgresql = _dialect(session) == "postgresql"
     chosen = params | _ido_params(postgresql, hist["ido_id"].unique())
-    ido = _typed(_frame(session, _ido_sql(chosen), chosen))
-    current = _frame(session, _current_sql(params), params)
-    extras = _frame(session, _extras_sql(params), params)
+    ido = _typed(read_frame(session, _ido_sql(chosen), chosen))
+    current = read_frame(session, _current_sql(params), params)
+    extras = read_frame(session, _extras_sql(params), params)
     reg = hist.join(ido, on="ido_id", how="inner", maintain_order="left")
     reg = reg.join(current, on="atena_no", how="left", maintain_order="left")
     for part, column in EXTRA_PARTS.items():
@@ -300,7 +267,7 @@ MEMBER_COLUMNS = ("atena_no", "shimei", "zokugara", "household_order", "address"
 
 def _households(session: Session, params: dict[str, Any], which: str) -> pl.DataFrame:
     """The rows of :func:`_household_sql`, sorted as :func:`_sorted_households` does."""
-    return _sorted_households(session, _typed(_frame(session, _household_sql(which), params)))
+    return _sorted_households(session, _typed(read_frame(session, _household_sql(which), params)))
 
 
 def _members(reg: pl.DataFrame) -> pl.DataFrame:
@@ -353,7 +320,7 @@ class _MemberSpill:
         bounds = zip([None, *self.cuts], [*self.cuts, None], strict=True)
         for path, (lo, hi) in zip(self.paths, bounds, strict=True):
             bound = params | {"lo": lo, "hi": hi}
-            households = _frame(session, HOUSEHOLDS_SQL + _in_chunk(f"hh.setai_no{self._collate}", bound), bound)
+            households = read_frame(session, HOUSEHOLDS_SQL + _in_chunk(f"hh.setai_no{self._collate}", bound), bound)
             members = pl.read_ipc_stream(path) if path.exists() else empty
             rows = households.join(members, on="setai_no", how="left", maintain_order="left")
             yield _sorted_households(session, rows.select("setai_no", *MEMBER_COLUMNS, "x_household"))
@@ -412,13 +379,10 @@ def household_items(rows: pl.DataFrame, spec: FileSpec, apply: bool = True) -> p
 def household_extras_for_job(session: Session, layout: Layout, tenant: mapping.Tenant, job_id: str) -> int:
     """Keep the household file's items that the registry cannot derive (no members, 世帯構成年月日)."""
     spec = layout.file("household")
-    staged = pl.DataFrame(
-        session.execute(
-            text("SELECT setai_no, items FROM migration_staging_household WHERE lg_code = :lg AND job_id = :job"),
-            {"lg": tenant.lg_code, "job": job_id},
-        ).all(),
-        schema={"setai_no": pl.String, "items": pl.String},
-        orient="row",
+    staged = read_frame(
+        session,
+        "SELECT setai_no, items FROM migration_staging_household WHERE lg_code = :lg AND job_id = :job",
+        {"lg": tenant.lg_code, "job": job_id},
     )
     if staged.height == 0:
         return 0

@@ -421,10 +421,10 @@ def _cascade(db: Database, ctx: _Ctx, runs: list[_FileRun]) -> None:
         _orphans(db, ctx, by_kind)
         return
     with db.session(lg) as session:
-        staged = pl.DataFrame(session.execute(select(
-            staging_person.c.atena_no, staging_person.c.rireki_no, staging_person.c.setai_no).where(
-            staging_person.c.lg_code == lg, staging_person.c.job_id == job)).all(),
-            schema={"宛名番号": pl.String, "履歴番号": pl.Int64, "世帯番号": pl.String}, orient="row")
+        staged = staging.read_frame(session, 'SELECT atena_no AS "宛名番号", rireki_no AS "履歴番号", '
+                                    'setai_no AS "世帯番号" FROM migration_staging_person '
+                                    "WHERE lg_code = :lg AND job_id = :job", {"lg": lg, "job": job})
+        staged = staged.select(pl.col("宛名番号"), pl.col("履歴番号").cast(pl.Int64), pl.col("世帯番号"))
         staging.bulk_plans(session)
         registered = set(session.execute(select(staging_person.c.atena_no).distinct().join(
             current, (current.c.lg_code == staging_person.c.lg_code) & (current.c.atena_no == staging_person.c.atena_no)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import datetime
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, delete, func, insert, select, text
+from psycopg import sql as pgsql
+from sqlalchemy import Connection, Table, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from lgcloud.db.base import utcnow
@@ -43,6 +46,34 @@ def bulk_plans(session: Session) -> None:
     nested loops for what are set-sized joins; hash joins are right for a bulk merge. Transaction-local."""
     if is_postgresql(session):
         session.execute(text("SET LOCAL enable_nestloop = off"))
+
+
+#: CSV with control characters as delimiter and quote: the kept items (JSON) and addresses are full of '"' and
+#: ',', which PostgreSQL would quote and double and the reader undo (extras at 200k: 0.45 → 0.28 s CPU each side).
+COPY_CSV = "FORMAT csv, HEADER true, DELIMITER E'\\x01', QUOTE E'\\x02'"
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")  # a bind parameter, never a ``::`` cast
+
+
+def read_frame(source: Session | Connection, sql: str, params: dict[str, Any]) -> pl.DataFrame:
+    """A query's rows as string columns: COPY TO on PostgreSQL, straight into polars (no Python object per
+    value: a million rows as tuples is a gigabyte); the cursor on SQLite."""
+    connection = source.connection() if isinstance(source, Session) else source
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        bound = _PARAM.sub(lambda m: pgsql.Literal(params.get(m.group(1))).as_string(raw), sql)
+        buffer = io.BytesIO()  # one copy of each row (a list of bytes and a join made two)
+        with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT ({COPY_CSV})") as copy:
+            for block in copy:
+                buffer.write(block)
+        if not buffer.tell():
+            return pl.DataFrame()
+        buffer.seek(0)
+        return pl.read_csv(buffer, infer_schema=False, separator="\x01", quote_char="\x02")
+    result = source.execute(text(sql), params)
+    columns = list(result.keys())
+    rows = result.fetchall()
+    data = {c: [None if r[i] is None else str(r[i]) for r in rows] for i, c in enumerate(columns)}
+    return pl.DataFrame(data, schema={c: pl.String for c in columns})
 
 
 # ------------------------------------------------------------------------------------------ staging
