@@ -139,3 +139,24 @@ def test_imported_rows_are_usable_by_the_registry(database, tenants, tmp_path: P
         names = [r[0] for r in session.execute(text("SELECT shimei FROM residents_history WHERE lg_code = :lg"),
                                                 {"lg": tenants.a})]
     assert not any("\ue000" <= ch <= "\uf8ff" for name in names for ch in name)  # 外字 mapped to MJ glyphs
+
+
+def test_household_items_are_kept_the_same_when_compared_range_by_range(database, tenants, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kept 世帯 items do not depend on how many 世帯 are compared at a time (3 here, all in one there)."""
+    from lgcloud.migration import exporter
+
+    gen = io_testing.generate_for(tmp_path / "gen", tenants.a, 80, gaiji=0.0, seed=3)
+    whole = io_testing.import_files(database, tenants.a, list(gen.files.values()), tmp_path / "w1")
+    monkeypatch.setattr(exporter, "HOUSEHOLD_RANGE", 3)
+    other = io_testing.generate_for(tmp_path / "gen_b", tenants.b, 80, gaiji=0.0, seed=3)
+    ranged = io_testing.import_files(database, tenants.b, list(other.files.values()), tmp_path / "w2")
+    assert whole.state == ranged.state == "done"
+
+    def kept(lg_code: str) -> list[tuple[str, str]]:
+        with database.session(lg_code) as session:
+            return sorted(session.execute(text(
+                "SELECT setai_no, items FROM migration_household_extras WHERE lg_code = :lg"), {"lg": lg_code}).all())
+
+    assert len(kept(tenants.a)) > 3 * 3 and kept(tenants.a) == kept(tenants.b)
+    assert not list((tmp_path / "w2").rglob(".households-*"))

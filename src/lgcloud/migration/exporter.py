@@ -36,7 +36,7 @@ from lgcloud.migration import io_mapping as mapping
 from lgcloud.migration import jobs
 from lgcloud.migration.export_extras import apply_extras
 from lgcloud.migration.models import STAGING_FOREIGN_COLUMNS, STAGING_PERSON_COLUMNS
-from lgcloud.migration.staging import is_postgresql, read_frame
+from lgcloud.migration.staging import bulk_plans, is_postgresql, query_to_file, read_frame, scan_file
 
 UNENCODABLE = ("error", "degrade", "vendor")
 #: Persons per chunk: an export holds one chunk's history rows in memory, never the whole municipality's.
@@ -376,30 +376,49 @@ def household_items(rows: pl.DataFrame, spec: FileSpec, apply: bool = True) -> p
     )
 
 
-def household_extras_for_job(session: Session, layout: Layout, tenant: mapping.Tenant, job_id: str) -> int:
-    """Keep the household file's items that the registry cannot derive (no members, 世帯構成年月日)."""
-    spec = layout.file("household")
-    staged = read_frame(
-        session,
-        "SELECT setai_no, items FROM migration_staging_household WHERE lg_code = :lg AND job_id = :job",
-        {"lg": tenant.lg_code, "job": job_id},
-    )
+def household_extras_for_job(
+    session: Session, layout: Layout, tenant: mapping.Tenant, job_id: str, folder: Path, size: int | None = None
+) -> int:
+    """Keep the household file's items that the registry cannot derive (no members, 世帯構成年月日).
+
+    The job's staged 世帯 and their members' current rows are streamed to files in ``folder`` (removed after)
+    and compared :data:`HOUSEHOLD_RANGE` 世帯 at a time by code point: memory holds one range, not the
+    municipality (4,000,000 rows held at once took 3.9 GB).
+    """
+    params = {"lg": tenant.lg_code, "job": job_id}
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".households-") as tmp:
+        staged = query_to_file(session, "SELECT setai_no, items FROM migration_staging_household "
+                               "WHERE lg_code = :lg AND job_id = :job", params, Path(tmp) / "staged")
+        bulk_plans(session)
+        members = query_to_file(session, _household_sql("job"), params, Path(tmp) / "members")
+        keys = scan_file(staged).select("setai_no").collect()["setai_no"].sort()
+        step = size or HOUSEHOLD_RANGE
+        cuts = keys.gather(list(range(step, len(keys), step))).to_list()
+        kept = 0
+        for lo, hi in zip([None, *cuts], [*cuts, None], strict=True):
+            in_range = pl.lit(True)
+            if lo is not None:
+                in_range &= pl.col("setai_no") >= lo
+            if hi is not None:
+                in_range &= pl.col("setai_no") < hi
+            rows = _sorted_households(session, _typed(scan_file(members).filter(in_range).collect()))
+            kept += _keep_household_items(session, layout.file("household"), tenant.lg_code,
+                                          scan_file(staged).filter(in_range).collect(), rows)
+        return kept
+
+
+def _keep_household_items(session: Session, spec: FileSpec, lg_code: str, staged: pl.DataFrame,
+                          rows: pl.DataFrame) -> int:
+    """Store the staged items of these 世帯 that :func:`household_items` does not derive from ``rows``."""
     if staged.height == 0:
         return 0
     source = staged["items"].str.json_decode(pl.Struct({n: pl.String for n in spec.names})).struct.unnest()
-    from lgcloud.migration.staging import bulk_plans
-
-    bulk_plans(session)
-    rows = _households(session, {"lg": tenant.lg_code, "job": job_id}, "job")
     derived = household_items(rows, spec, apply=False)
     joined = source.join(derived, on="世帯番号", how="left", suffix="__d")
-    keep = [
-        pl.when(pl.col(f"{n}__d").is_null() & pl.col(n).is_not_null()).then(pl.col(n)).alias(n)
-        for n in spec.names
-        if n != "世帯番号"
-    ]
-    gaps = joined.select(pl.col("世帯番号"), *keep)
     others = [n for n in spec.names if n != "世帯番号"]
+    keep = [pl.when(pl.col(f"{n}__d").is_null() & pl.col(n).is_not_null()).then(pl.col(n)).alias(n) for n in others]
+    gaps = joined.select(pl.col("世帯番号"), *keep)
     gaps = gaps.filter(pl.any_horizontal([pl.col(n).is_not_null() for n in others]))
     docs = gaps.select(pl.col("世帯番号"), pl.struct(others).struct.json_encode().alias("items"))
     if docs.height:
@@ -410,7 +429,7 @@ def household_extras_for_job(session: Session, layout: Layout, tenant: mapping.T
                 "INSERT INTO migration_household_extras (lg_code, setai_no, items) "
                 "VALUES (:lg, :s, :i) ON CONFLICT (lg_code, setai_no) DO NOTHING"
             ),
-            [{"lg": tenant.lg_code, "s": s, "i": i} for s, i in docs.iter_rows()],
+            [{"lg": lg_code, "s": s, "i": i} for s, i in docs.iter_rows()],
         )
     return docs.height
 
@@ -562,7 +581,6 @@ def export(db: Database, req: ExportRequest, progress: ExportProgress | None = N
     layout = mapping.cached_layout(req.layout)
     dialect = resolve_dialect(layout.dialects, req.dialect, encoding=req.encoding)
     from lgcloud.migration.importer import tenant_of
-    from lgcloud.migration.staging import bulk_plans
 
     params: dict[str, Any] = {"lg": req.lg_code, "since": req.since}
     with db.session(req.lg_code) as session:

@@ -581,7 +581,7 @@ def _households(db: Database, ctx: _Ctx) -> None:
         staging.merge_households(session, lg, job_id)
         from lgcloud.migration.exporter import household_extras_for_job
 
-        household_extras_for_job(session, ctx.layout, ctx.tenant, job_id)
+        household_extras_for_job(session, ctx.layout, ctx.tenant, job_id, ctx.job.work_dir)
         jobs.update(session, lg, job_id, phase="report")
     _notify(db, ctx)
 

@@ -11,6 +11,7 @@ import io
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -74,6 +75,26 @@ def read_frame(source: Session | Connection, sql: str, params: dict[str, Any]) -
     rows = result.fetchall()
     data = {c: [None if r[i] is None else str(r[i]) for r in rows] for i, c in enumerate(columns)}
     return pl.DataFrame(data, schema={c: pl.String for c in columns})
+
+
+def query_to_file(source: Session | Connection, sql: str, params: dict[str, Any], path: Path) -> Path:
+    """A query's rows in a file that :func:`scan_file` reads: streamed by COPY TO on PostgreSQL, so a whole
+    municipality's rows pass through without being held; through :func:`read_frame` on SQLite."""
+    connection = source.connection() if isinstance(source, Session) else source
+    if connection.dialect.name != "postgresql":
+        read_frame(source, sql, params).write_csv(path, separator="\x01", quote_char="\x02")
+        return path
+    raw = connection.connection.driver_connection
+    bound = _PARAM.sub(lambda m: pgsql.Literal(params.get(m.group(1))).as_string(raw), sql)
+    with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT ({COPY_CSV})") as copy, path.open("wb") as out:
+        for block in copy:
+            out.write(block)
+    return path
+
+
+def scan_file(path: Path) -> pl.LazyFrame:
+    """The rows :func:`query_to_file` wrote, as string columns, read lazily (a filter reads only its rows)."""
+    return pl.scan_csv(path, infer_schema=False, separator="\x01", quote_char="\x02")
 
 
 # ------------------------------------------------------------------------------------------ staging
