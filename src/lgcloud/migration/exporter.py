@@ -33,10 +33,10 @@ from lgcloud.errors import LgcloudError
 from lgcloud.layout import Dialect, EncodeError, FileSpec, Layout, resolve_dialect, write_frame
 from lgcloud.layout.reader import prefetched, release_memory
 from lgcloud.migration import io_mapping as mapping
-from lgcloud.migration import jobs
+from lgcloud.migration import jobs, staging
 from lgcloud.migration.export_extras import apply_extras
 from lgcloud.migration.models import STAGING_FOREIGN_COLUMNS, STAGING_PERSON_COLUMNS
-from lgcloud.migration.staging import bulk_plans, is_postgresql, query_to_file, read_frame, scan_file
+from lgcloud.migration.staging import bulk_plans, is_postgresql, read_frame
 
 UNENCODABLE = ("error", "degrade", "vendor")
 #: Persons per chunk: an export holds one chunk's history rows in memory, never the whole municipality's.
@@ -276,31 +276,26 @@ def _members(reg: pl.DataFrame) -> pl.DataFrame:
     return reg.filter(resident).select(pl.col("current_setai_no").alias("setai_no"), *MEMBER_COLUMNS)
 
 
-class _MemberSpill:
-    """The resident members met in the person chunks, kept on disk by 世帯番号 range until the household file
-    is written range by range: memory holds one range of 世帯, never the whole municipality.
+class _RangeSpill:
+    """Rows kept on disk by 世帯番号 range (``setai_no``; Arrow streams in ``folder``) until they are worked on
+    range by range: memory holds one range of 世帯, never the whole municipality.
 
-    The ranges are cut and read by code point (``COLLATE "C"``; SQLite compares bytes), the order in which
-    polars sorts and assigns the members, so a member always lands in its 世帯's range whatever the
-    database's collation. Joining the members to their 世帯 here rather than in SQL spares PostgreSQL a
-    second pass over the history.
+    ``cuts`` are the first 世帯番号 of every range after the first, by code point: the order in which polars
+    compares and assigns the rows, and in which SQL reads with ``COLLATE "C"`` (SQLite compares bytes), so a
+    row always lands in its 世帯's range whatever the database's collation.
     """
 
-    def __init__(self, session: Session, lg_code: str, folder: Path, size: int) -> None:
-        self.postgresql = is_postgresql(session)
-        self.cuts = _household_cuts(session, lg_code, size, self._collate)
-        self.paths = [folder / f"members-{i}.arrows" for i in range(len(self.cuts) + 1)]
+    def __init__(self, cuts: list[str], folder: Path, name: str) -> None:
+        self.cuts = cuts
+        self.ranges = list(zip([None, *cuts], [*cuts, None], strict=True))
+        self.paths = [folder / f"{name}-{i}.arrows" for i in range(len(self.ranges))]
         self._writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
         self._schema: pa.Schema | None = None
 
-    @property
-    def _collate(self) -> str:
-        return ' COLLATE "C"' if self.postgresql else ""
-
-    def add(self, members: pl.DataFrame) -> None:
-        members = members.filter(pl.col("setai_no").is_not_null())
-        ranges = pl.Series(self.cuts, dtype=pl.String).search_sorted(members["setai_no"], side="right")
-        parts = members.with_columns(ranges.alias("__range")).partition_by("__range", as_dict=True, include_key=False)
+    def add(self, rows: pl.DataFrame) -> None:
+        rows = rows.filter(pl.col("setai_no").is_not_null())
+        ranges = pl.Series(self.cuts, dtype=pl.String).search_sorted(rows["setai_no"], side="right")
+        parts = rows.with_columns(ranges.alias("__range")).partition_by("__range", as_dict=True, include_key=False)
         for (i,), part in parts.items():
             table = part.to_arrow()
             self._schema = self._schema or table.schema
@@ -308,26 +303,39 @@ class _MemberSpill:
                 self._writers[i] = pa.ipc.new_stream(str(self.paths[i]), self._schema)
             self._writers[i].write_table(table.cast(self._schema))
 
+    def add_file(self, path: Path) -> None:
+        """Every row of a :func:`~lgcloud.migration.staging.query_to_file` file, read block by block."""
+        for block in staging.iter_file(path):
+            self.add(block)
+
     def close(self) -> None:
         for writer in self._writers.values():
             writer.close()
         self._writers.clear()
 
-    def households(self, session: Session, params: dict[str, Any]) -> Iterator[pl.DataFrame]:
-        """Each range's 世帯 with their members (the rows :func:`_household_sql` gives), in order."""
+    def read(self, i: int, columns: list[str]) -> pl.DataFrame:
+        """Range ``i``'s rows (string ``columns`` when it has none)."""
         self.close()
-        empty = pl.DataFrame(schema={"setai_no": pl.String, **{n: pl.String for n in MEMBER_COLUMNS}})
-        bounds = zip([None, *self.cuts], [*self.cuts, None], strict=True)
-        for path, (lo, hi) in zip(self.paths, bounds, strict=True):
-            bound = params | {"lo": lo, "hi": hi}
-            households = read_frame(session, HOUSEHOLDS_SQL + _in_chunk(f"hh.setai_no{self._collate}", bound), bound)
-            members = pl.read_ipc_stream(path) if path.exists() else empty
-            rows = households.join(members, on="setai_no", how="left", maintain_order="left")
-            yield _sorted_households(session, rows.select("setai_no", *MEMBER_COLUMNS, "x_household"))
+        if self.paths[i].exists():
+            return pl.read_ipc_stream(self.paths[i])
+        return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
 
 
-def _household_cuts(session: Session, lg_code: str, size: int, collate: str) -> list[str]:
-    """The first 世帯番号 of every range after the first, by code point."""
+def _spilled_households(session: Session, params: dict[str, Any], members: _RangeSpill) -> Iterator[pl.DataFrame]:
+    """Each range's 世帯 with their members (the rows :func:`_household_sql` gives), in order. Joining the
+    members met in the person chunks here rather than in SQL spares PostgreSQL a second pass over the history."""
+    collate = ' COLLATE "C"' if is_postgresql(session) else ""
+    for i, (lo, hi) in enumerate(members.ranges):
+        bound = params | {"lo": lo, "hi": hi}
+        households = read_frame(session, HOUSEHOLDS_SQL + _in_chunk(f"hh.setai_no{collate}", bound), bound)
+        rows = households.join(members.read(i, ["setai_no", *MEMBER_COLUMNS]), on="setai_no", how="left",
+                               maintain_order="left")
+        yield _sorted_households(session, rows.select("setai_no", *MEMBER_COLUMNS, "x_household"))
+
+
+def _household_cuts(session: Session, lg_code: str, size: int) -> list[str]:
+    """The first 世帯番号 of every range of ``size`` 世帯 after the first, by code point."""
+    collate = ' COLLATE "C"' if is_postgresql(session) else ""
     return list(session.execute(
         text(f"""SELECT setai_no FROM (
                    SELECT setai_no, ROW_NUMBER() OVER (ORDER BY setai_no{collate}) AS n
@@ -381,30 +389,36 @@ def household_extras_for_job(
 ) -> int:
     """Keep the household file's items that the registry cannot derive (no members, 世帯構成年月日).
 
-    The job's staged 世帯 and their members' current rows are streamed to files in ``folder`` (removed after)
-    and compared :data:`HOUSEHOLD_RANGE` 世帯 at a time by code point: memory holds one range, not the
-    municipality (4,000,000 rows held at once took 3.9 GB).
+    The job's staged 世帯 and their members' current rows are streamed by COPY to files in ``folder``, split
+    into ranges of :data:`HOUSEHOLD_RANGE` 世帯 on disk and compared range by range, so memory holds one range
+    (held at once, 4,000,000 rows took 3.9 GB). Everything written there is removed afterwards.
     """
     params = {"lg": tenant.lg_code, "job": job_id}
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".households-") as tmp:
-        staged = query_to_file(session, "SELECT setai_no, items FROM migration_staging_household "
-                               "WHERE lg_code = :lg AND job_id = :job", params, Path(tmp) / "staged")
+        work = Path(tmp)
+        staged_file = staging.query_to_file(session, "SELECT setai_no, items FROM migration_staging_household "
+                                            "WHERE lg_code = :lg AND job_id = :job", params, work / "staged")
         bulk_plans(session)
-        members = query_to_file(session, _household_sql("job"), params, Path(tmp) / "members")
-        keys = scan_file(staged).select("setai_no").collect()["setai_no"].sort()
+        members_file = staging.query_to_file(session, _household_sql("job"), params, work / "members")
+        blocks = [b.get_column("setai_no") for b in staging.iter_file(staged_file)]
+        if not blocks:
+            return 0
+        keys = pl.concat(blocks).sort()
         step = size or HOUSEHOLD_RANGE
         cuts = keys.gather(list(range(step, len(keys), step))).to_list()
-        kept = 0
-        for lo, hi in zip([None, *cuts], [*cuts, None], strict=True):
-            in_range = pl.lit(True)
-            if lo is not None:
-                in_range &= pl.col("setai_no") >= lo
-            if hi is not None:
-                in_range &= pl.col("setai_no") < hi
-            rows = _sorted_households(session, _typed(scan_file(members).filter(in_range).collect()))
-            kept += _keep_household_items(session, layout.file("household"), tenant.lg_code,
-                                          scan_file(staged).filter(in_range).collect(), rows)
+        staged, members = _RangeSpill(cuts, work, "staged"), _RangeSpill(cuts, work, "members")
+        try:
+            staged.add_file(staged_file)
+            members.add_file(members_file)
+            spec, kept = layout.file("household"), 0
+            for i in range(len(staged.ranges)):
+                rows = _typed(members.read(i, ["setai_no", *MEMBER_COLUMNS, "x_household"]))
+                kept += _keep_household_items(session, spec, tenant.lg_code, staged.read(i, ["setai_no", "items"]),
+                                              _sorted_households(session, rows))
+        finally:
+            staged.close()
+            members.close()
         return kept
 
 
@@ -601,11 +615,13 @@ def export(db: Database, req: ExportRequest, progress: ExportProgress | None = N
             dir=req.out, prefix=".members-"
         ) as folder:
             # a 差分 export reads the changed households' members in SQL: not all are among the changed rows
-            spill = None if req.since is not None else _MemberSpill(session, req.lg_code, Path(folder),
-                                                                    req.household_range)
+            spill = None
+            if req.since is None:
+                spill = _RangeSpill(_household_cuts(session, req.lg_code, req.household_range), Path(folder), "m")
             try:
                 _person_chunks(session, params, writer, tenant, progress, req.chunk_persons, spill)
-                parts = [_households(session, params, "since")] if spill is None else spill.households(session, params)
+                parts = [_households(session, params, "since")] if spill is None else _spilled_households(
+                    session, params, spill)
                 for households in parts:
                     writer.write("household", household_items(households, spec))
             finally:
@@ -621,7 +637,7 @@ def _person_chunks(
     tenant: mapping.Tenant,
     progress: ExportProgress | None,
     size: int,
-    spill: _MemberSpill | None,
+    spill: _RangeSpill | None,
 ) -> None:
     """Write the person and 外国人 files chunk by chunk, handing the household members met to ``spill``."""
     ranges, persons = _chunks(session, params["lg"], size)

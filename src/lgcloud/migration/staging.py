@@ -10,11 +10,14 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from psycopg import sql as pgsql
 from sqlalchemy import Connection, Table, delete, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -92,9 +95,21 @@ def query_to_file(source: Session | Connection, sql: str, params: dict[str, Any]
     return path
 
 
-def scan_file(path: Path) -> pl.LazyFrame:
-    """The rows :func:`query_to_file` wrote, as string columns, read lazily (a filter reads only its rows)."""
-    return pl.scan_csv(path, infer_schema=False, separator="\x01", quote_char="\x02")
+def iter_file(path: Path, block_bytes: int = 32 << 20) -> Iterator[pl.DataFrame]:
+    """The rows :func:`query_to_file` wrote, as string columns, a block at a time: memory holds one block
+    whatever the file's size (polars' own readers take in the whole file even to filter it)."""
+    with path.open("rb") as fh:
+        columns = fh.readline().rstrip(b"\r\n").decode("utf-8").split("\x01")
+    reader = pa_csv.open_csv(
+        path,
+        read_options=pa_csv.ReadOptions(block_size=block_bytes),
+        parse_options=pa_csv.ParseOptions(delimiter="\x01", quote_char="\x02", newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(columns, pa.string()),
+                                              null_values=[""], strings_can_be_null=True,
+                                              quoted_strings_can_be_null=False),
+    )
+    for batch in reader:
+        yield pl.from_arrow(pa.Table.from_batches([batch]))  # type: ignore[misc]
 
 
 # ------------------------------------------------------------------------------------------ staging
