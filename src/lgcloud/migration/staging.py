@@ -58,17 +58,22 @@ COPY_CSV = "FORMAT csv, HEADER true, DELIMITER E'\\x01', QUOTE E'\\x02'"
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")  # a bind parameter, never a ``::`` cast
 
 
+def _copy_out(connection: Connection, sql: str, params: dict[str, Any]) -> Iterator[bytes]:
+    """The query's rows as :data:`COPY_CSV` text, block by block (PostgreSQL; parameters bound as literals)."""
+    raw = connection.connection.driver_connection
+    bound = _PARAM.sub(lambda m: pgsql.Literal(params.get(m.group(1))).as_string(raw), sql)
+    with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT ({COPY_CSV})") as copy:
+        yield from copy
+
+
 def read_frame(source: Session | Connection, sql: str, params: dict[str, Any]) -> pl.DataFrame:
     """A query's rows as string columns: COPY TO on PostgreSQL, straight into polars (no Python object per
     value: a million rows as tuples is a gigabyte); the cursor on SQLite."""
     connection = source.connection() if isinstance(source, Session) else source
     if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        bound = _PARAM.sub(lambda m: pgsql.Literal(params.get(m.group(1))).as_string(raw), sql)
         buffer = io.BytesIO()  # one copy of each row (a list of bytes and a join made two)
-        with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT ({COPY_CSV})") as copy:
-            for block in copy:
-                buffer.write(block)
+        for block in _copy_out(connection, sql, params):
+            buffer.write(block)
         if not buffer.tell():
             return pl.DataFrame()
         buffer.seek(0)
@@ -81,16 +86,14 @@ def read_frame(source: Session | Connection, sql: str, params: dict[str, Any]) -
 
 
 def query_to_file(source: Session | Connection, sql: str, params: dict[str, Any], path: Path) -> Path:
-    """A query's rows in a file that :func:`scan_file` reads: streamed by COPY TO on PostgreSQL, so a whole
+    """A query's rows in a file that :func:`iter_file` reads: streamed by COPY TO on PostgreSQL, so a whole
     municipality's rows pass through without being held; through :func:`read_frame` on SQLite."""
     connection = source.connection() if isinstance(source, Session) else source
     if connection.dialect.name != "postgresql":
         read_frame(source, sql, params).write_csv(path, separator="\x01", quote_char="\x02")
         return path
-    raw = connection.connection.driver_connection
-    bound = _PARAM.sub(lambda m: pgsql.Literal(params.get(m.group(1))).as_string(raw), sql)
-    with raw.cursor() as cur, cur.copy(f"COPY ({bound}) TO STDOUT ({COPY_CSV})") as copy, path.open("wb") as out:
-        for block in copy:
+    with path.open("wb") as out:
+        for block in _copy_out(connection, sql, params):
             out.write(block)
     return path
 
