@@ -617,7 +617,7 @@ def export(db: Database, req: ExportRequest, progress: ExportProgress | None = N
             # a 差分 export reads the changed households' members in SQL: not all are among the changed rows
             spill = None
             if req.since is None:
-                spill = _RangeSpill(_household_cuts(session, req.lg_code, req.household_range), Path(folder), "m")
+                spill = _RangeSpill(_household_cuts(session, req.lg_code, req.household_range), Path(folder), "members")
             try:
                 _person_chunks(session, params, writer, tenant, progress, req.chunk_persons, spill)
                 parts = [_households(session, params, "since")] if spill is None else _spilled_households(
