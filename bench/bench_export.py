@@ -13,7 +13,6 @@ the peak should not grow with the municipality).
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import tempfile
 import time
@@ -24,25 +23,10 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_import import LG_CODE, ROWS, machine, throwaway_database
-from result import Result
+from result import Result, reset_peak_rss, status_mb
 
 from lgcloud.db import Database
 from lgcloud.migration import io_testing
-
-
-def _status_mb(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _reset_peak_rss() -> float:
-    """Start the peak (VmHWM) again from the current RSS, which is returned: the export's peak is then its own,
-    not the import's before it (Linux: writing 5 to clear_refs)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-    return _status_mb("VmRSS")
 
 
 def main() -> int:
@@ -56,14 +40,14 @@ def main() -> int:
         job = io_testing.import_files(db, LG_CODE, list(gen.files.values()), work / "jobs",
                                       source_system=io_testing.SOURCE_SYSTEM)
         assert job.state == "done", job.error
-        before = _reset_peak_rss()
+        before = reset_peak_rss()
         started = time.perf_counter()
         result = io_testing.export_to(db, LG_CODE, work / "export", unencodable="vendor",
                                       source_system=io_testing.SOURCE_SYSTEM)
         seconds = time.perf_counter() - started
         rows = sum(result.counts.values())
         print(f"  export: {rows:,} rows ({result.counts}) in {seconds:.2f} s, {result.degraded} 外字 codes; "
-              f"RSS {before:,.0f} MB before, peak {_status_mb('VmHWM'):,.0f} MB", flush=True)
+              f"RSS {before:,.0f} MB before, peak {status_mb('VmHWM'):,.0f} MB", flush=True)
         tables = [pl.read_csv(p, encoding="cp932", infer_schema=False).to_arrow() for p in result.files.values()]
         started = time.perf_counter()
         for i, table in enumerate(tables):

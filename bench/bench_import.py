@@ -25,7 +25,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
-from result import FULL, Result
+from result import FULL, Result, reset_peak_rss, status_mb
 
 from lgcloud.db import Database
 from lgcloud.db.migrate import upgrade
@@ -93,13 +93,14 @@ def main() -> int:
         io_testing.add_tenants(db, (LG_CODE,))
         io_testing.load_vendor_mapping(db, LG_CODE, gen.mapping)
         files = list(gen.files.values())
+        before = reset_peak_rss()
         started = time.perf_counter()
         job = io_testing.import_files(db, LG_CODE, files, work / "jobs", source_system=io_testing.SOURCE_SYSTEM)
         seconds = time.perf_counter() - started
         assert job.state == "done", job.error
         records = job.records_total
         print(f"  import: {records:,} records ({job.loaded:,} loaded, {job.quarantined:,} quarantined) "
-              f"in {seconds:.2f} s", flush=True)
+              f"in {seconds:.2f} s; RSS {before:,.0f} MB before, peak {status_mb('VmHWM'):,.0f} MB", flush=True)
         clean = io_testing.generate_for(work / "clean", LG_CODE, ROWS, encoding="cp932", gaiji=0.0, seed=1)
         anchor_seconds, anchor_records = copy_anchor(owner, clean.files, "cp932")
         print(f"  anchor COPY: {anchor_records:,} records in {anchor_seconds:.2f} s", flush=True)

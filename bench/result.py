@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 FULL = os.environ.get("LGCLOUD_BENCH_FULL") == "1"
+
+
+def status_mb(field: str) -> float:
+    """A ``/proc/self/status`` size (VmRSS, VmHWM …) in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def reset_peak_rss() -> float:
+    """Start the peak (VmHWM) again from the current RSS, which is returned: what follows then has its own
+    peak, not that of the generator or import before it (Linux: writing 5 to clear_refs)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+    return status_mb("VmRSS")
 
 
 @dataclass(frozen=True)
