@@ -111,22 +111,32 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def archive(folder: Path, target: Path) -> Path:
-    """``folder``'s files as one ZIP at ``target``, written once under a temporary name and then renamed, so a
-    download is served from disk: never built in a request's memory, never seen half-written."""
+def write_once(target: Path, write: Callable[[Path], object]) -> Path:
+    """``target`` as ``write`` makes it, unless it is there already: written under a temporary name and then
+    renamed, so it is never seen half-written, also with two requests at once."""
     if target.exists():
         return target
     partial = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
-        # level 1: the legacy CSVs still shrink several times over, at a multiple of level 6's speed
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    zf.write(path, path.relative_to(folder).as_posix())
+        write(partial)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     return target
+
+
+def archive(folder: Path, target: Path) -> Path:
+    """``folder``'s files as one ZIP at ``target`` (:func:`write_once`): a download is served from disk, never
+    built in a request's memory."""
+
+    def write(path: Path) -> None:
+        # level 1: the legacy CSVs still shrink several times over, at a multiple of level 6's speed
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            for file in sorted(folder.rglob("*")):
+                if file.is_file():
+                    zf.write(file, file.relative_to(folder).as_posix())
+
+    return write_once(target, write)
 
 
 def derive_job_id(kind: str, lg_code: str, layout: str, options: dict[str, Any], hashes: list[str]) -> str:

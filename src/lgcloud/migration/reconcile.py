@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ import polars as pl
 
 from lgcloud.layout import RULE_TITLES, Dialect
 from lgcloud.layout.report import append_frame
-from lgcloud.migration.jobs import Job
+from lgcloud.migration.jobs import Job, write_once
 
 CASCADE_TITLES = {
     "other-municipality": "他団体のデータ",
@@ -72,13 +70,9 @@ def write_report(job: Job, files: list[dict[str, Any]], dialect: Dialect) -> dic
 def xlsx_report(job: Job) -> Path | None:
     """The job's ``report.xlsx``, written now if it is not there yet; None before the job has a report."""
     path = job.work_dir / "report.xlsx"
-    if not path.is_file():
-        if not job.summary or not job.summary.get("files"):
-            return None
-        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        write_xlsx(job.summary, job.files, partial)
-        partial.replace(path)  # whole or not at all, also with two downloads at once
-    return path
+    if not path.is_file() and (not job.summary or not job.summary.get("files")):
+        return None
+    return write_once(path, lambda partial: write_xlsx(job.summary, job.files, partial))
 
 
 def write_xlsx(summary: dict[str, Any], files: list[dict[str, Any]], path: Path) -> None:

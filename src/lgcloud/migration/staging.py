@@ -39,8 +39,12 @@ PERSON_COLS = [n for n, _ in STAGING_PERSON_COLUMNS]
 FOREIGN_COLS = [n for n, _ in STAGING_FOREIGN_COLUMNS]
 
 
-def is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+def is_postgresql(source: Session | Connection) -> bool:
+    return _connection(source).dialect.name == "postgresql"
+
+
+def _connection(source: Session | Connection) -> Connection:
+    return source.connection() if isinstance(source, Session) else source
 
 
 def bulk_plans(session: Session) -> None:
@@ -67,10 +71,9 @@ def _copy_out(connection: Connection, sql: str, params: dict[str, Any]) -> Itera
 def read_frame(source: Session | Connection, sql: str, params: dict[str, Any]) -> pl.DataFrame:
     """A query's rows as string columns: COPY TO on PostgreSQL, straight into polars (no Python object per
     value: a million rows as tuples is a gigabyte); the cursor on SQLite."""
-    connection = source.connection() if isinstance(source, Session) else source
-    if connection.dialect.name == "postgresql":
+    if is_postgresql(source):
         buffer = io.BytesIO()  # one copy of each row (a list of bytes and a join made two)
-        for block in _copy_out(connection, sql, params):
+        for block in _copy_out(_connection(source), sql, params):
             buffer.write(block)
         if not buffer.tell():
             return pl.DataFrame()
@@ -86,12 +89,11 @@ def read_frame(source: Session | Connection, sql: str, params: dict[str, Any]) -
 def query_to_file(source: Session | Connection, sql: str, params: dict[str, Any], path: Path) -> Path:
     """A query's rows in a file that :func:`iter_file` reads: streamed by COPY TO on PostgreSQL, so a whole
     municipality's rows pass through without being held; through :func:`read_frame` on SQLite."""
-    connection = source.connection() if isinstance(source, Session) else source
-    if connection.dialect.name != "postgresql":
+    if not is_postgresql(source):
         read_frame(source, sql, params).write_csv(path, separator="\x01", quote_char="\x02")
         return path
     with path.open("wb") as out:
-        for block in _copy_out(connection, sql, params):
+        for block in _copy_out(_connection(source), sql, params):
             out.write(block)
     return path
 
