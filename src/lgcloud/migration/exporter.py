@@ -100,10 +100,6 @@ class ExportResult:
 # ------------------------------------------------------------------------------------------ reading
 
 
-def _dialect(source: Session | Connection) -> str:
-    return (source.connection() if isinstance(source, Session) else source).dialect.name
-
-
 def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     exprs = []
     for name in frame.columns:
@@ -208,8 +204,7 @@ def _registry(session: Session | Connection, params: dict[str, Any]) -> pl.DataF
     orders the same way.
     """
     hist = _typed(read_frame(session, _history_sql(params), params))
-    postgresql = _dialect(session) == "postgresql"
-    chosen = params | _ido_params(postgresql, hist["ido_id"].unique())
+    chosen = params | _ido_params(is_postgresql(session), hist["ido_id"].unique())
     ido = _typed(read_frame(session, _ido_sql(chosen), chosen))
     current = read_frame(session, _current_sql(params), params)
     extras = read_frame(session, _extras_sql(params), params)
@@ -324,21 +319,25 @@ class _RangeSpill:
 def _spilled_households(session: Session, params: dict[str, Any], members: _RangeSpill) -> Iterator[pl.DataFrame]:
     """Each range's 世帯 with their members (the rows :func:`_household_sql` gives), in order. Joining the
     members met in the person chunks here rather than in SQL spares PostgreSQL a second pass over the history."""
-    collate = ' COLLATE "C"' if is_postgresql(session) else ""
     for i, (lo, hi) in enumerate(members.ranges):
         bound = params | {"lo": lo, "hi": hi}
-        households = read_frame(session, HOUSEHOLDS_SQL + _in_chunk(f"hh.setai_no{collate}", bound), bound)
+        households = read_frame(session, HOUSEHOLDS_SQL + _in_chunk(_by_code_point(session, "hh.setai_no"), bound),
+                                bound)
         rows = households.join(members.read(i, ["setai_no", *MEMBER_COLUMNS]), on="setai_no", how="left",
                                maintain_order="left")
         yield _sorted_households(session, rows.select("setai_no", *MEMBER_COLUMNS, "x_household"))
 
 
+def _by_code_point(session: Session, column: str) -> str:
+    """``column`` compared by code point, as polars compares (SQLite's default already is)."""
+    return f'{column} COLLATE "C"' if is_postgresql(session) else column
+
+
 def _household_cuts(session: Session, lg_code: str, size: int) -> list[str]:
     """The first 世帯番号 of every range of ``size`` 世帯 after the first, by code point."""
-    collate = ' COLLATE "C"' if is_postgresql(session) else ""
     return list(session.execute(
         text(f"""SELECT setai_no FROM (
-                   SELECT setai_no, ROW_NUMBER() OVER (ORDER BY setai_no{collate}) AS n
+                   SELECT setai_no, ROW_NUMBER() OVER (ORDER BY {_by_code_point(session, "setai_no")}) AS n
                    FROM residents_households WHERE lg_code = :lg) t
                  WHERE n > 1 AND (n - 1) % :size = 0 ORDER BY n"""),
         {"lg": lg_code, "size": size},
@@ -790,10 +789,12 @@ def run_export_job(db: Database, lg_code: str, job_id: str, progress: jobs.Progr
             with db.session(lg_code) as session:
                 progress(jobs.get(session, lg_code, job_id))
 
+    archive = job.work_dir / "export.zip"
+    archive.unlink(missing_ok=True)  # a rerun exports from a new snapshot: never serve an earlier run's ZIP
     result = export(db, req, progress=step)
     with db.session(lg_code) as session:
         jobs.update(session, lg_code, job_id, phase="archive")
-    jobs.archive(req.out, job.work_dir / "export.zip")  # in the job, with its progress: a download is instant
+    jobs.archive(req.out, archive)  # in the job, with its progress: a download is instant
     summary = {
         "cursor": result.cursor,
         "counts": result.counts,
