@@ -308,6 +308,12 @@ class _RangeSpill:
             writer.close()
         self._writers.clear()
 
+    def __enter__(self) -> _RangeSpill:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def read(self, i: int, columns: list[str]) -> pl.DataFrame:
         """Range ``i``'s rows (string ``columns`` when it has none)."""
         self.close()
@@ -406,8 +412,7 @@ def household_extras_for_job(
         keys = pl.concat(blocks).sort()
         step = size or HOUSEHOLD_RANGE
         cuts = keys.gather(list(range(step, len(keys), step))).to_list()
-        staged, members = _RangeSpill(cuts, work, "staged"), _RangeSpill(cuts, work, "members")
-        try:
+        with _RangeSpill(cuts, work, "staged") as staged, _RangeSpill(cuts, work, "members") as members:
             staged.add_file(staged_file)
             members.add_file(members_file)
             spec, kept = layout.file("household"), 0
@@ -415,9 +420,6 @@ def household_extras_for_job(
                 rows = _typed(members.read(i, ["setai_no", *MEMBER_COLUMNS, "x_household"]))
                 kept += _keep_household_items(session, spec, tenant.lg_code, staged.read(i, ["setai_no", "items"]),
                                               _sorted_households(session, rows))
-        finally:
-            staged.close()
-            members.close()
         return kept
 
 
@@ -610,22 +612,17 @@ def export(db: Database, req: ExportRequest, progress: ExportProgress | None = N
             ).scalar_one()
         )
         spec = layout.file("household")
-        with _Writer(req, layout, dialect, encoder) as writer, tempfile.TemporaryDirectory(
-            dir=req.out, prefix=".members-"
-        ) as folder:
-            # a 差分 export reads the changed households' members in SQL: not all are among the changed rows
-            spill = None
-            if req.since is None:
-                spill = _RangeSpill(_household_cuts(session, req.lg_code, req.household_range), Path(folder), "members")
-            try:
-                _person_chunks(session, params, writer, tenant, progress, req.chunk_persons, spill)
-                parts = [_households(session, params, "since")] if spill is None else _spilled_households(
-                    session, params, spill)
-                for households in parts:
-                    writer.write("household", household_items(households, spec))
-            finally:
-                if spill is not None:
-                    spill.close()
+        full = req.since is None  # a 差分 reads the changed 世帯's members in SQL: not all are among the changed rows
+        with (
+            _Writer(req, layout, dialect, encoder) as writer,
+            tempfile.TemporaryDirectory(dir=req.out, prefix=".members-") as folder,
+            _RangeSpill(_household_cuts(session, req.lg_code, req.household_range) if full else [], Path(folder),
+                        "members") as spill,
+        ):
+            _person_chunks(session, params, writer, tenant, progress, req.chunk_persons, spill if full else None)
+            parts = _spilled_households(session, params, spill) if full else [_households(session, params, "since")]
+            for households in parts:
+                writer.write("household", household_items(households, spec))
             return writer.finish(cursor)
 
 
